@@ -1,0 +1,64 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from beautyrec.core.models import Job
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, machine-readable error code.")
+    message = serializers.CharField()
+    details = serializers.JSONField(allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx/5xx response."""
+
+    error = ErrorDetailSerializer()
+
+
+class JobErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+@extend_schema_serializer(examples=[
+    OpenApiExample("Finished analysis", value={
+        "id": "6f1c2f0e-7d7a-4c3e-9f0e-5b7f2a9d1c11", "kind": "catalog_import", "status": "succeeded",
+        "progress": 100, "stage": "done", "result": {"created": 12, "updated": 0, "rows": 12}, "error": None,
+        "created_at": "2026-11-25T10:00:00Z", "started_at": "2026-11-25T10:00:00Z",
+        "finished_at": "2026-11-25T10:00:01Z", "url": "/api/v1/jobs/6f1c2f0e-7d7a-4c3e-9f0e-5b7f2a9d1c11/",
+    }, response_only=True),
+])
+class JobSerializer(serializers.ModelSerializer):
+    error = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = ["id", "kind", "status", "progress", "stage", "result", "error", "created_at", "started_at",
+                  "finished_at", "url"]
+        read_only_fields = fields
+
+    def get_error(self, job: Job) -> JobErrorSerializer | None:
+        if job.status != Job.Status.FAILED:
+            return None
+        return {"code": job.error_code, "message": job.error_message}
+
+    def get_url(self, job: Job) -> str:
+        return f"/api/v1/jobs/{job.pk}/"
+
+
+class HealthSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    checks = serializers.JSONField()
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    username = serializers.CharField()
+    is_staff = serializers.BooleanField()

@@ -1,0 +1,1 @@
+"""Torch runtime pieces shared by every app's ``ml`` package (no Django imports here)."""

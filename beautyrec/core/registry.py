@@ -1,0 +1,84 @@
+"""The one model registry: every model file has a kind and version; serving loads the active one.
+
+URIs are ``pkg:<package>/<relative path>`` for files shipped inside an installed package (dlib's models
+from ``face_recognition_models``, default checkpoints shipped in this repository's packages), or a path
+relative to ``MODEL_ROOT`` for files trained here.
+"""
+
+import hashlib
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from beautyrec.core.errors import NotFound, ServiceUnavailable
+from beautyrec.core.models import ModelVersion
+
+
+def package_dir(package: str) -> Path:
+    """Directory of an installed package, found without importing it (some import pkg_resources)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ServiceUnavailable(f"Package {package!r} is not installed.", code="model_package_missing")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def resolve_uri(uri: str) -> Path:
+    if uri.startswith("pkg:"):
+        package, _, relative = uri[4:].partition("/")
+        return package_dir(package) / relative
+    path = Path(uri)
+    return path if path.is_absolute() else Path(settings.MODEL_ROOT) / path
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def register_model_version(
+    *, kind: str, version: str, uri: str, metrics: dict[str, Any] | None = None,
+    training_command: str = "", notes: str = "", activate: bool = False,
+) -> ModelVersion:
+    """Record (or update) a model file; optionally make it the active version of its kind."""
+    path = resolve_uri(uri)
+    sha = file_sha256(path) if path.is_file() else ""
+    with transaction.atomic():
+        mv, _ = ModelVersion.objects.update_or_create(
+            kind=kind, version=version,
+            defaults={"uri": uri, "sha256": sha, "metrics": metrics or {}, "training_command": training_command,
+                      "notes": notes},
+        )
+        if activate:
+            activate_model_version(mv)
+    return mv
+
+
+def ensure_model_version(*, kind: str, version: str, uri: str, notes: str = "") -> ModelVersion:
+    """Register a shipped/pretrained file once, activating it if its kind has no active version yet."""
+    mv = ModelVersion.objects.filter(kind=kind, version=version).first()
+    if mv is None:
+        mv = register_model_version(kind=kind, version=version, uri=uri, notes=notes)
+    if not ModelVersion.objects.filter(kind=kind, is_active=True).exists():
+        activate_model_version(mv)
+    return mv
+
+
+def activate_model_version(mv: ModelVersion) -> None:
+    with transaction.atomic():
+        ModelVersion.objects.filter(kind=mv.kind, is_active=True).exclude(pk=mv.pk).update(is_active=False)
+        ModelVersion.objects.filter(pk=mv.pk).update(is_active=True)
+    mv.is_active = True
+
+
+def active_model_version(kind: str) -> ModelVersion:
+    mv = ModelVersion.objects.filter(kind=kind, is_active=True).first()
+    if mv is None:
+        raise NotFound(f"No active model of kind {kind!r}; train or register one first.",
+                       code="model_not_available")
+    return mv

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from beautyrec.recommender.models import CatalogImport, Product
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["swatch", "brand", "name", "shade_name", "category", "undertone", "finish", "price",
+                    "is_active"]
+    list_filter = ["category", "undertone", "is_active", "finish", "brand"]
+    search_fields = ["sku", "brand", "name", "shade_name"]
+    actions = ["activate", "deactivate"]
+
+    @admin.display(description="shade")
+    def swatch(self, product: Product) -> str:
+        if not product.shade_hex:
+            return ""
+        return format_html('<span style="display:inline-block;width:28px;height:18px;border:1px solid #888;'
+                           'background:{}" title="{}"></span>', product.shade_hex, product.shade_hex)
+
+    @admin.action(description="Activate the selected products")
+    def activate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self.message_user(request, f"{queryset.update(is_active=True)} product(s) activated.")
+
+    @admin.action(description="Deactivate the selected products")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self.message_user(request, f"{queryset.update(is_active=False)} product(s) deactivated.")
+
+
+@admin.register(CatalogImport)
+class CatalogImportAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "uploaded_by", "created_at"]

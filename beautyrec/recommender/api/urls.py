@@ -1,0 +1,9 @@
+from django.urls import path
+
+from beautyrec.recommender.api import views
+
+urlpatterns = [
+    path("products/", views.ProductListApi.as_view(), name="product-list"),
+    path("products/<int:product_id>/", views.ProductDetailApi.as_view(), name="product-detail"),
+    path("catalog/imports/", views.CatalogImportApi.as_view(), name="catalog-import"),
+]

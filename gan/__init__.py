@@ -1,0 +1,1 @@
+"""Makeup and style previews: the product try-on renderer and the reference-look GAN."""

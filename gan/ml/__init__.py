@@ -1,0 +1,1 @@
+"""Renderer, generator, discriminator, losses and training loop for previews (no Django imports)."""

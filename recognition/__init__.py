@@ -1,0 +1,1 @@
+"""Face detection, landmarks, CNN embeddings, identification and face attributes."""

@@ -1,0 +1,1 @@
+"""Torch modules, dlib model-file reading and pre/post-processing for recognition (no Django imports)."""
