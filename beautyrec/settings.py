@@ -119,6 +119,11 @@ ML_DEVICE = env.str("ML_DEVICE", default="auto")
 if ML_DEVICE not in {"auto", "cpu", "cuda"} and not ML_DEVICE.startswith("cuda:"):
     raise ImproperlyConfigured(f"ML_DEVICE must be auto, cpu or cuda[:N], not {ML_DEVICE!r}")
 ML_NUM_THREADS = env.int("ML_NUM_THREADS", default=0)
+# dlib's 68-point landmark model was trained on iBUG 300-W (non-commercial terms); 5 runs without it, and
+# features that need 68 points then report what they lack.
+LANDMARK_POINTS = env.int("LANDMARK_POINTS", default=68)
+if LANDMARK_POINTS not in (5, 68):
+    raise ImproperlyConfigured("LANDMARK_POINTS must be 5 or 68")
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
