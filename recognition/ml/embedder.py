@@ -1,0 +1,91 @@
+"""Face descriptors from images and 5-point landmarks: alignment and the ResNet on one device, batched.
+
+Chips are cut on the model's device (one call per image and pyramid level), then all chips of a call go
+through the network in batches. ``flip`` averages each chip's descriptor with its mirror image's, which
+lifts LFW accuracy by about 0.4 points for twice the network work.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from recognition.ml.alignment import extract_chips, face_chip_details
+from recognition.ml.resnet import CHIP_SIZE, DlibFaceResNet
+
+ImageFaces = tuple[np.ndarray, Sequence[np.ndarray]]  # (H, W, 3) uint8 RGB, [(5, 2) landmarks, ...]
+
+
+class FaceEmbedder:
+    def __init__(self, model: DlibFaceResNet, device: torch.device, *, half: bool = False,
+                 batch_size: int = 32) -> None:
+        if half and device.type != "cuda":
+            raise ValueError("fp16 inference is only used on cuda")
+        self.device = device
+        self.half = half
+        self.batch_size = batch_size
+        self.memory_format = torch.channels_last  # faster convolutions on both CPU (oneDNN) and cuda
+        model = model.to(device=device, memory_format=self.memory_format)
+        self.model = (model.half() if half else model).eval()
+
+    @classmethod
+    def load(cls, path: Path, device: torch.device, *, half: bool = False, batch_size: int = 32) -> "FaceEmbedder":
+        return cls(DlibFaceResNet.from_dlib(path), device, half=half, batch_size=batch_size)
+
+    def chips(self, pixels: np.ndarray, landmarks5: Sequence[np.ndarray], *, padding: float = 0.25,
+              size: int = CHIP_SIZE) -> torch.Tensor:
+        """(N, 3, size, size) float chips on the device, exactly as ``dlib.get_face_chip`` cuts them."""
+        image = torch.from_numpy(np.array(pixels, dtype=np.uint8)).to(self.device).permute(2, 0, 1)
+        details = [face_chip_details(np.asarray(lm, dtype=np.float64), size=size, padding=padding)
+                   for lm in landmarks5]
+        return extract_chips(image, details)
+
+    def aligned_chips(self, pixels: np.ndarray, landmarks5: Sequence[np.ndarray], *, padding: float = 0.25,
+                      size: int = CHIP_SIZE) -> np.ndarray:
+        """The same chips as (N, size, size, 3) uint8 RGB arrays on the CPU."""
+        return _to_uint8_images(self.chips(pixels, landmarks5, padding=padding, size=size))
+
+    @torch.inference_mode()
+    def descriptors(self, chips: torch.Tensor, *, flip: bool = True) -> np.ndarray:
+        """(N, 128) float32 raw dlib descriptors of (N, 3, 150, 150) chips with values 0-255."""
+        out = []
+        for start in range(0, len(chips), self.batch_size):
+            batch = chips[start:start + self.batch_size].to(self.device)
+            if flip:
+                batch = torch.cat([batch, batch.flip(-1)])
+            batch = batch.to(torch.float16 if self.half else torch.float32)
+            result = self.model(batch.contiguous(memory_format=self.memory_format)).float()
+            if flip:
+                half_n = len(result) // 2
+                result = (result[:half_n] + result[half_n:]) / 2
+            out.append(result.cpu())
+        if not out:
+            return np.empty((0, 128), dtype=np.float32)
+        return torch.cat(out).numpy().astype(np.float32)
+
+    def embed_with_chips(self, pixels: np.ndarray, landmarks5: Sequence[np.ndarray], *,
+                         flip: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Descriptors (N, 128) and the chips they came from as (N, 150, 150, 3) uint8, for one image."""
+        chips = self.chips(pixels, landmarks5)
+        descriptors = self.descriptors(chips, flip=flip)
+        return descriptors, _to_uint8_images(chips)
+
+    def embed(self, items: Sequence[ImageFaces], *, flip: bool = True) -> list[np.ndarray]:
+        """Descriptors for the faces of several images in one batched pass: one (n_i, 128) array per image."""
+        chips = [self.chips(pixels, faces) for pixels, faces in items]
+        counts = [len(c) for c in chips]
+        if not sum(counts):
+            return [np.empty((0, 128), dtype=np.float32) for _ in items]
+        descriptors = self.descriptors(torch.cat(chips), flip=flip)
+        return np.split(descriptors, np.cumsum(counts)[:-1])
+
+
+def _to_uint8_images(chips: torch.Tensor) -> np.ndarray:
+    return chips.permute(0, 2, 3, 1).to(torch.uint8).cpu().numpy()
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    """Unit-length rows (cosine similarity becomes a dot product); zero rows stay zero."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.where(norms > 0, norms, 1)).astype(np.float32)
