@@ -57,6 +57,10 @@ class Gallery:
             if self.seq is None:
                 self.rebuild()
                 return len(self.index)
+            latest = GalleryChange.objects.aggregate(seq=Max("seq"))["seq"] or 0
+            if latest < self.seq:  # the log was truncated or the database replaced: start again
+                self.rebuild()
+                return len(self.index)
             changes = list(GalleryChange.objects.filter(seq__gt=self.seq).values_list("seq", "subject_id"))
             if not changes:
                 return 0

@@ -5,6 +5,8 @@ consent and permissions are checked) and pass only ids to the worker. Task bodie
 photo analysis is stored once and reused, enrollment sets a link, and the rest only reads.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -50,6 +52,18 @@ def _resolve(user: AbstractBaseUser, source: ImageInput, new_photos: list[Photo]
     return get_photo(user=user, photo_id=source.photo_id)
 
 
+@contextmanager
+def _new_photos() -> Iterator[list[Photo]]:
+    """Collects the photos a request stores; if the request then fails (another input not found, broker
+    down), they are deleted with their files so nothing is left behind."""
+    new: list[Photo] = []
+    try:
+        yield new
+    except BaseException:
+        delete_photos(new)
+        raise
+
+
 def _submit(user: AbstractBaseUser, task: str, params: dict[str, Any], new_photos: list[Photo],
             idempotency_key: str | None) -> Job:
     def undo() -> None:
@@ -63,32 +77,32 @@ def _submit(user: AbstractBaseUser, task: str, params: dict[str, Any], new_photo
 
 
 def start_analyze(*, user: AbstractBaseUser, source: ImageInput, idempotency_key: str | None = None) -> Job:
-    new: list[Photo] = []
-    photo = _resolve(user, source, new)
-    return _submit(user, TASK_ANALYZE, {"photo_id": str(photo.pk)}, new, idempotency_key)
+    with _new_photos() as new:
+        photo = _resolve(user, source, new)
+        return _submit(user, TASK_ANALYZE, {"photo_id": str(photo.pk)}, new, idempotency_key)
 
 
 def start_enroll(*, user: AbstractBaseUser, subject: Subject, source: ImageInput,
                  idempotency_key: str | None = None) -> Job:
     if not subject.consent:
         raise Conflict("The subject has not consented to biometric enrollment.", code="consent_required")
-    new: list[Photo] = []
-    photo = _resolve(user, source, new)
-    params = {"photo_id": str(photo.pk), "face_index": source.face_index, "subject_id": str(subject.pk)}
-    return _submit(user, TASK_ENROLL, params, new, idempotency_key)
+    with _new_photos() as new:
+        photo = _resolve(user, source, new)
+        params = {"photo_id": str(photo.pk), "face_index": source.face_index, "subject_id": str(subject.pk)}
+        return _submit(user, TASK_ENROLL, params, new, idempotency_key)
 
 
 def start_verify(*, user: AbstractBaseUser, source: ImageInput, other: ImageInput | None = None,
                  subject: Subject | None = None, idempotency_key: str | None = None) -> Job:
-    new: list[Photo] = []
-    photo = _resolve(user, source, new)
-    params: dict[str, Any] = {"photo_id": str(photo.pk), "face_index": source.face_index}
-    if subject is not None:
-        params["subject_id"] = str(subject.pk)
-    elif other is not None:
-        params["other_photo_id"] = str(_resolve(user, other, new).pk)
-        params["other_face_index"] = other.face_index
-    return _submit(user, TASK_VERIFY, params, new, idempotency_key)
+    with _new_photos() as new:
+        photo = _resolve(user, source, new)
+        params: dict[str, Any] = {"photo_id": str(photo.pk), "face_index": source.face_index}
+        if subject is not None:
+            params["subject_id"] = str(subject.pk)
+        elif other is not None:
+            params["other_photo_id"] = str(_resolve(user, other, new).pk)
+            params["other_face_index"] = other.face_index
+        return _submit(user, TASK_VERIFY, params, new, idempotency_key)
 
 
 def start_identify(*, user: AbstractBaseUser, source: ImageInput, top_k: int, scope: str,
@@ -96,11 +110,11 @@ def start_identify(*, user: AbstractBaseUser, source: ImageInput, top_k: int, sc
     if scope == "all" and not can_identify_whole_gallery(user):
         raise ServiceError("Searching every owner's gallery needs staff or the kiosk permission "
                            "(recognition.identify_gallery).", code="gallery_permission_required", status_code=403)
-    new: list[Photo] = []
-    photo = _resolve(user, source, new)
-    params = {"photo_id": str(photo.pk), "face_index": source.face_index, "top_k": top_k,
-              "owner_id": None if scope == "all" else user.pk}
-    return _submit(user, TASK_IDENTIFY, params, new, idempotency_key)
+    with _new_photos() as new:
+        photo = _resolve(user, source, new)
+        params = {"photo_id": str(photo.pk), "face_index": source.face_index, "top_k": top_k,
+                  "owner_id": None if scope == "all" else user.pk}
+        return _submit(user, TASK_IDENTIFY, params, new, idempotency_key)
 
 
 def _photo(job: Job, key: str = "photo_id") -> Photo:

@@ -41,9 +41,11 @@ def photo_scale(photo: Photo, decoded: DecodedImage) -> float:
 
 
 def delete_photos(photos: Iterable[Photo]) -> int:
-    """Delete photos with their files (faces go with them)."""
+    """Delete photos with their files (faces go with them); photos already deleted are skipped."""
     count = 0
     for photo in photos:
+        if photo.pk is None or photo._state.adding:
+            continue
         photo.file.delete(save=False)
         photo.delete()
         count += 1

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from beautyrec.core.ml.runtime import evict
 from tests.conftest import FIXTURES
 
 FACES = FIXTURES / "faces"
@@ -34,6 +35,13 @@ def side_by_side(*paths) -> np.ndarray:
     images = [load_rgb(p) for p in paths]
     height = max(i.shape[0] for i in images)
     return np.concatenate([np.pad(i, ((0, height - i.shape[0]), (0, 10), (0, 0))) for i in images], axis=1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gallery_index():
+    """Each test starts with this process's gallery index unbuilt, as a new worker would."""
+    evict(lambda key: key == ("recognition-gallery",))
+    yield
 
 
 @pytest.fixture
