@@ -22,6 +22,7 @@ os.environ.setdefault("ML_DEVICE", "cpu")
 django.setup()
 
 from beautyrec.core.images import to_rgb_array  # noqa: E402 - needs the settings above
+from beautyrec.core.ml.runtime import configure_threads  # noqa: E402
 from recognition.ml.quality import face_quality  # noqa: E402
 from recognition.services.analysis import detect_faces  # noqa: E402
 from recognition.services.embedding import embed_faces_with_chips  # noqa: E402
@@ -61,9 +62,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--side", type=int, default=640)
     args = parser.parse_args()
-    import torch
-
-    torch.set_num_threads(args.threads)
+    configure_threads(args.threads)
     images = selfies(args.side)
     for pixels in images:
         analyse(pixels)  # warm-up: loads the detector, predictors and the embedder
