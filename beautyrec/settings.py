@@ -133,7 +133,7 @@ EMBEDDING_FP16 = env.bool("EMBEDDING_FP16", default=False)
 # Faces narrower than this (pixels, in the image as processed) are refused for enroll/verify/identify.
 RECOGNITION_MIN_FACE_PX = env.int("RECOGNITION_MIN_FACE_PX", default=40)
 # Cosine similarity at or above which two faces are called the same person (chosen on LFW View 1, see README).
-RECOGNITION_MATCH_THRESHOLD = env.float("RECOGNITION_MATCH_THRESHOLD", default=0.925)
+RECOGNITION_MATCH_THRESHOLD = env.float("RECOGNITION_MATCH_THRESHOLD", default=0.91)
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

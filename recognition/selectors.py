@@ -30,7 +30,8 @@ def get_photo(*, user: AbstractBaseUser, photo_id: object) -> Photo:
 
 
 def visible_subjects(user: AbstractBaseUser) -> QuerySet[Subject]:
-    subjects = Subject.objects.annotate(enrolled_faces=Count("faces")).select_related("owner", "user")
+    subjects = (Subject.objects.annotate(enrolled_faces=Count("faces")).select_related("owner", "user")
+                .order_by("name", "created_at"))  # Meta.ordering is dropped in GROUP BY queries
     return subjects if user.is_staff else subjects.filter(owner=user)
 
 

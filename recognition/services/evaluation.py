@@ -1,8 +1,9 @@
 """Shared pieces of the evaluation commands: embed image files the way the service does, and the metrics.
 
 Face choice for research images: HOG upsampled once, the face nearest the image centre (the labelled
-person is centred in LFW and AT&T), and a centred box of 42% of the shorter side where no face is found,
-so every image still gets an embedding and misses count against accuracy instead of being dropped.
+person is centred in LFW and AT&T); where HOG finds none, the MMOD CNN detector; where neither does, a
+centred box of 42% of the shorter side, so every image still gets an embedding and misses count against
+accuracy instead of being dropped.
 """
 
 import time
@@ -34,7 +35,7 @@ def central_landmarks(pixels: np.ndarray) -> tuple[np.ndarray, bool]:
     """5-point landmarks of the face nearest the centre, or of a centred box; and whether it was the fallback."""
     height, width = pixels.shape[:2]
     centre = np.array([width / 2, height / 2])
-    faces = find_faces(pixels, upsample=1, detector="hog")
+    faces = find_faces(pixels, upsample=1, detector="hog") or find_faces(pixels, upsample=1, detector="mmod")
     if faces:
         nearest = min(faces, key=lambda f: float(np.linalg.norm((f.box[:2] + f.box[2:]) / 2 - centre)))
         return nearest.landmarks5, False

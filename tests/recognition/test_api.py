@@ -175,7 +175,7 @@ def test_verify_against_a_subject_and_between_images(client_alice, post_job):
 def test_identify_own_gallery_and_the_whole_gallery(client_alice, client_bob, client_staff, post_job,
                                                     django_user_model):
     blair, powell = new_subject(client_alice, "Tony"), new_subject(client_alice, "Colin")
-    enroll(client_alice, post_job, blair, {"image": upload(BLAIR[0])})
+    enroll(client_alice, post_job, blair, {"image": upload(BLAIR[2])})
     enroll(client_alice, post_job, powell, {"image": upload(POWELL[0])})
     result = succeeded(post_job(client_alice, f"{API}/identify/", {"image": upload(BLAIR[1]), "top_k": 2}))
     assert [c["subject_id"] for c in result["candidates"]] == [blair, powell]
@@ -183,15 +183,15 @@ def test_identify_own_gallery_and_the_whole_gallery(client_alice, client_bob, cl
     stranger = succeeded(post_job(client_alice, f"{API}/identify/", {"image": upload(SERENA[1])}))
     assert stranger["match"] is None and all(not c["match"] for c in stranger["candidates"])
 
-    probe = {"image": upload(BLAIR[2])}
+    probe = {"image": upload(BLAIR[0])}
     assert succeeded(post_job(client_bob, f"{API}/identify/", probe))["candidates"] == []  # bob's gallery is empty
-    assert_error(post_job(client_bob, f"{API}/identify/", {"image": upload(BLAIR[2]), "scope": "all"}),
+    assert_error(post_job(client_bob, f"{API}/identify/", {"image": upload(BLAIR[0]), "scope": "all"}),
                  403, "gallery_permission_required")
-    staff = succeeded(post_job(client_staff, f"{API}/identify/", {"image": upload(BLAIR[2]), "scope": "all"}))
+    staff = succeeded(post_job(client_staff, f"{API}/identify/", {"image": upload(BLAIR[0]), "scope": "all"}))
     assert staff["match"]["subject_id"] == blair and staff["gallery_size"] == 2
     kiosk = django_user_model.objects.create_user("kiosk", password="kiosk-pass-123")
     kiosk.user_permissions.add(Permission.objects.get(codename="identify_gallery"))
-    found = succeeded(post_job(token_client(kiosk), f"{API}/identify/", {"image": upload(BLAIR[2]), "scope": "all"}))
+    found = succeeded(post_job(token_client(kiosk), f"{API}/identify/", {"image": upload(BLAIR[0]), "scope": "all"}))
     assert found["match"]["subject_id"] == blair
 
 
@@ -225,8 +225,8 @@ def test_photo_detail_and_delete(client_alice, post_job):
 
 def test_withdrawing_consent_removes_the_subject_from_search(client_alice, post_job):
     subject_id = new_subject(client_alice, "Tony")
-    enrolled = enroll(client_alice, post_job, subject_id, {"image": upload(BLAIR[0])})
-    probe = analyze(client_alice, post_job, BLAIR[1])["photo_id"]
+    enrolled = enroll(client_alice, post_job, subject_id, {"image": upload(BLAIR[2])})
+    probe = analyze(client_alice, post_job, BLAIR[0])["photo_id"]
     assert succeeded(post_job(client_alice, f"{API}/identify/", {"photo_id": probe}))["match"]
     client_alice.patch(f"{API}/subjects/{subject_id}/", {"consent": False}, format="json")
     assert Face.objects.get(pk=enrolled["face_id"]).embedding is None

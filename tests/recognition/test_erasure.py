@@ -8,7 +8,7 @@ from beautyrec.core.errors import NotFound
 from beautyrec.core.models import Job
 from recognition.models import Face, Photo, Subject
 from recognition.services.jobs import ImageInput, run_analyze, start_analyze
-from tests.recognition.conftest import BLAIR, POWELL, SERENA, upload
+from tests.recognition.conftest import BLAIR, SERENA, upload
 from tests.recognition.test_api import API, enroll, new_subject, succeeded
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,8 +23,8 @@ def test_erasure_removes_everything_biometric_about_the_user(client_alice, clien
     enroll(client_staff, post_job, linked, {"image": upload(BLAIR[1])})
     unlinked = new_subject(client_staff, "unknown")
     enroll(client_staff, post_job, unlinked, {"photo_id": alice_photo})
-    bob_subject = new_subject(client_bob, "colin")
-    enroll(client_bob, post_job, bob_subject, {"image": upload(POWELL[0])})
+    bob_subject = new_subject(client_bob, "serena")
+    enroll(client_bob, post_job, bob_subject, {"image": upload(SERENA[1])})
     files = [Path(p.file.path) for p in Photo.objects.filter(owner=user)]
     assert files and all(f.is_file() for f in files)
     assert succeeded(post_job(client_staff, f"{API}/identify/", {"image": upload(BLAIR[2]), "scope": "all"}))["match"]

@@ -2,8 +2,8 @@
 
 Prints and writes {"accuracy", "std", "tar_at_far_1e-3", "no_face", "pairs", "ms_per_image"}: mean and std
 (ddof 0) of the 10 fold accuracies; TAR over all pairs where at most 0.1% of different-person pairs pass;
-images where no face was found (a centred box was used instead); the pair count; and the wall time per
-image of detection, landmarks, alignment and embedding (flip-averaged).
+images where neither HOG nor the MMOD CNN found a face (a centred box was used instead); the pair count;
+and the wall time per image of detection, landmarks, alignment and embedding (flip-averaged).
 """
 
 import json
