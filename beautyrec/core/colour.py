@@ -1,4 +1,4 @@
-"""The one colour-science module: sRGB <-> CIELAB (D65), CIEDE2000, ITA and the Monk Skin Tone scale.
+"""The one colour-science module: sRGB <-> CIELAB (D65), CIEDE2000, ITA, Monk Skin Tone scale and undertone.
 
 Everything is vectorised over leading axes with NumPy. CIEDE2000 follows Sharma, Wu and Dalal (2005) and is
 tested against their published test pairs.
@@ -175,3 +175,45 @@ def nearest_monk(lab: np.ndarray) -> tuple[int, float]:
     distances = ciede2000(np.asarray(lab, dtype=np.float64)[None, :], MONK_LAB)
     index = int(np.argmin(distances))
     return index + 1, float(distances[index])
+
+
+# Undertone (warm / neutral / cool) of a skin or foundation colour, from its CIELAB hue angle h_ab = atan2(b*, a*).
+# b*/a* = tan(h_ab), so a threshold on the hue angle is a threshold on the b*/a* balance: yellower (more b* per a*)
+# is warm, pinker (more a* per b*) is cool. Skin hue rises with lightness (light skin is yellower than dark skin at
+# the same undertone), so the hue is compared with the hue of a neutral shade of the same L*:
+#     offset = h_ab - (UNDERTONE_HUE_AT_L0 + UNDERTONE_HUE_PER_L * L*)
+# The line is the least-squares fit of hue on L* over the 2,221 foundation shades that retailers describe as
+# neutral (The Pudding's 6,816 shades, ../shared/data/catalog/foundation_shades.csv); the band
+# [UNDERTONE_COOL_BELOW, UNDERTONE_WARM_ABOVE] around it holds the neutral shades' median (-0.1 degrees) and sits
+# between the cool (-3.0) and warm (+2.5) medians. At L* = 65 the neutral band is h_ab 56.75-62.75 degrees, i.e.
+# b*/a* 1.52-1.94. Retailers' undertone words are relative to each brand's own line, so agreement with them is
+# limited (balanced accuracy 0.44 over the three classes; no colour-only rule tried did better than 0.46).
+UNDERTONE_HUE_AT_L0: Final = 38.0
+UNDERTONE_HUE_PER_L: Final = 0.35
+UNDERTONE_COOL_BELOW: Final = -4.0
+UNDERTONE_WARM_ABOVE: Final = 2.0
+# Below this chroma the hue is noise (greys, washed-out or badly exposed samples): neutral.
+UNDERTONE_MIN_CHROMA: Final = 4.0
+
+
+def undertone_hue_offset(lab: np.ndarray) -> np.ndarray:
+    """Degrees by which the hue is yellower (> 0) or pinker (< 0) than a neutral shade of the same L*.
+
+    The hue is taken in (-180, 180] so that pink-purple hues just below 360 count as very pink, not very yellow.
+    """
+    lab = np.asarray(lab, dtype=np.float64)
+    signed_hue = np.degrees(np.arctan2(lab[..., 2], lab[..., 1]))
+    return signed_hue - (UNDERTONE_HUE_AT_L0 + UNDERTONE_HUE_PER_L * lab[..., 0])
+
+
+def undertone_from_lab(lab: np.ndarray) -> str:
+    """'warm', 'neutral' or 'cool' for one CIELAB colour (see the thresholds above)."""
+    lab = np.asarray(lab, dtype=np.float64).reshape(3)
+    if chroma(lab) < UNDERTONE_MIN_CHROMA:
+        return "neutral"
+    offset = float(undertone_hue_offset(lab))
+    if offset < UNDERTONE_COOL_BELOW:
+        return "cool"
+    if offset > UNDERTONE_WARM_ABOVE:
+        return "warm"
+    return "neutral"

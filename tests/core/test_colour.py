@@ -74,3 +74,45 @@ def test_monk_scale_orders_light_to_dark_and_matches_its_own_swatches():
         tone, distance = colour.nearest_monk(lab)
         assert tone == i
         assert distance == pytest.approx(0.0, abs=1e-9)
+
+
+def lab_at(lightness: float, hue: float, chroma: float = 25.0) -> np.ndarray:
+    return np.array([lightness, chroma * np.cos(np.radians(hue)), chroma * np.sin(np.radians(hue))])
+
+
+def neutral_hue(lightness: float) -> float:
+    return colour.UNDERTONE_HUE_AT_L0 + colour.UNDERTONE_HUE_PER_L * lightness
+
+
+@pytest.mark.parametrize("lightness", [35.0, 65.0, 85.0])
+def test_undertone_thresholds_on_the_neutral_line(lightness):
+    h0 = neutral_hue(lightness)
+    assert colour.undertone_from_lab(lab_at(lightness, h0)) == "neutral"
+    assert colour.undertone_from_lab(lab_at(lightness, h0 + colour.UNDERTONE_WARM_ABOVE - 0.1)) == "neutral"
+    assert colour.undertone_from_lab(lab_at(lightness, h0 + colour.UNDERTONE_WARM_ABOVE + 0.1)) == "warm"
+    assert colour.undertone_from_lab(lab_at(lightness, h0 + colour.UNDERTONE_COOL_BELOW + 0.1)) == "neutral"
+    assert colour.undertone_from_lab(lab_at(lightness, h0 + colour.UNDERTONE_COOL_BELOW - 0.1)) == "cool"
+    assert colour.undertone_hue_offset(lab_at(lightness, h0 + 3.0)) == pytest.approx(3.0)
+
+
+def test_undertone_thresholds_as_documented_b_over_a_at_l65():
+    # At L* = 65 the neutral band is b*/a* 1.52-1.94 (hue 56.75-62.75 degrees).
+    assert colour.undertone_from_lab([65.0, 10.0, 14.0]) == "cool"  # b/a 1.40
+    assert colour.undertone_from_lab([65.0, 10.0, 17.0]) == "neutral"  # b/a 1.70
+    assert colour.undertone_from_lab([65.0, 10.0, 21.0]) == "warm"  # b/a 2.10
+
+
+def test_undertone_edge_hues():
+    assert colour.undertone_from_lab([60.0, 20.0, -3.0]) == "cool"  # pink-purple, hue just below 360
+    assert colour.undertone_from_lab([60.0, -2.0, 25.0]) == "warm"  # yellow-olive, hue above 90
+    assert colour.undertone_from_lab([60.0, 1.0, 2.0]) == "neutral"  # near grey: hue is noise
+
+
+@pytest.mark.parametrize(("hex_value", "described"), [
+    ("#EFCDA8", "warm"),  # retailer: "warm" (fixture rows of the real foundation shades)
+    ("#9B7A5D", "warm"),
+    ("#E9C3B1", "cool"),
+    ("#E2AC95", "cool"),
+])
+def test_undertone_of_real_shades_whose_description_is_clear(hex_value, described):
+    assert colour.undertone_from_lab(colour.hex_to_lab(hex_value)) == described
