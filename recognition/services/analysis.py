@@ -135,6 +135,6 @@ def analysis_payload(photo: Photo, faces: list[Face]) -> dict[str, Any]:
         "width": photo.width,
         "height": photo.height,
         "landmark_points": landmark_points(),
-        "embedding_model": str(model_version) if model_version else None,
+        "embedding_model": f"{model_version.kind}:{model_version.version}" if model_version else None,
         "faces": [face_payload(f) for f in faces],
     }

@@ -12,9 +12,11 @@ from typing import BinaryIO
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
+from django.db import transaction
 
 from beautyrec.core.images import DecodedImage, decode_image, encode_jpeg
-from recognition.models import Photo
+from recognition.models import Face, Photo, Subject
+from recognition.services.subjects import update_template
 
 STORED_JPEG_QUALITY = 95
 
@@ -41,12 +43,28 @@ def photo_scale(photo: Photo, decoded: DecodedImage) -> float:
 
 
 def delete_photos(photos: Iterable[Photo]) -> int:
-    """Delete photos with their files (faces go with them); photos already deleted are skipped."""
-    count = 0
+    """Delete photos with their faces, then their files once the deletion is committed.
+
+    Subjects that had one of these faces enrolled get their template recomputed without it. Photos already
+    deleted are skipped.
+    """
+    photos = [p for p in photos if p.pk is not None and not p._state.adding]
+    if not photos:
+        return 0
+    with transaction.atomic():
+        touched = set(Face.objects.filter(photo__in=photos, subject__isnull=False).values_list("subject_id",
+                                                                                              flat=True))
+        files = [p.file for p in photos]
+        Photo.objects.filter(pk__in=[p.pk for p in photos]).delete()
+        for subject in Subject.objects.filter(pk__in=touched):
+            update_template(subject)
+        transaction.on_commit(lambda: _delete_files(files))
     for photo in photos:
-        if photo.pk is None or photo._state.adding:
-            continue
-        photo.file.delete(save=False)
-        photo.delete()
-        count += 1
-    return count
+        photo.pk = None
+    return len(photos)
+
+
+def _delete_files(files: list) -> None:
+    """After the commit, so a rolled-back deletion never leaves a row without its file."""
+    for f in files:
+        f.delete(save=False)

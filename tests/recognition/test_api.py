@@ -59,7 +59,7 @@ def test_analyze_reports_every_face_largest_first(client_alice, post_job, user):
         xs = [p[0] for p in face["landmarks"]]
         assert face["box"]["left"] - 15 < min(xs) and max(xs) < face["box"]["right"] + 15
     assert (result["width"], result["height"]) == (pixels.shape[1], pixels.shape[0])
-    assert result["embedding_model"].startswith("embedding:dlib-resnet-v1")
+    assert result["embedding_model"] == "embedding:dlib-resnet-v1"
     photo = Photo.objects.get(pk=result["photo_id"])
     assert photo.owner == user and photo.face_count == 2
     for face in Face.objects.filter(photo=photo):
