@@ -173,13 +173,18 @@ def test_verify_against_a_subject_and_between_images(client_alice, post_job):
 
 
 def test_identify_own_gallery_and_the_whole_gallery(client_alice, client_bob, client_staff, post_job,
-                                                    django_user_model):
+                                                    django_user_model, settings):
     blair, powell = new_subject(client_alice, "Tony"), new_subject(client_alice, "Colin")
     enroll(client_alice, post_job, blair, {"image": upload(BLAIR[2])})
     enroll(client_alice, post_job, powell, {"image": upload(POWELL[0])})
     result = succeeded(post_job(client_alice, f"{API}/identify/", {"image": upload(BLAIR[1]), "top_k": 2}))
     assert [c["subject_id"] for c in result["candidates"]] == [blair, powell]
     assert result["match"]["subject_id"] == blair and result["scope"] == "own" and result["gallery_size"] == 2
+    assert result["threshold"] == settings.RECOGNITION_IDENTIFY_THRESHOLD > settings.RECOGNITION_MATCH_THRESHOLD
+    settings.RECOGNITION_IDENTIFY_THRESHOLD = 0.99  # stricter than this pair's similarity: ranked, not matched
+    strict = succeeded(post_job(client_alice, f"{API}/identify/", {"photo_id": result["photo_id"]}))
+    assert strict["candidates"][0]["subject_id"] == blair and strict["match"] is None
+    settings.RECOGNITION_IDENTIFY_THRESHOLD = result["threshold"]
     stranger = succeeded(post_job(client_alice, f"{API}/identify/", {"image": upload(SERENA[1])}))
     assert stranger["match"] is None and all(not c["match"] for c in stranger["candidates"])
 

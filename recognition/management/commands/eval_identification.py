@@ -6,7 +6,7 @@ other identities is an impostor probe. Each probe's top-1 gallery entry is its a
 {"rank1", "tpir_at_fpir_0.01", "false_accept_rate_at_threshold", "probes", "gallery"}: rank-1 accuracy of the
 genuine probes; the share of genuine probes identified correctly above the threshold at which at most 1% of
 impostor probes match anyone; the share of impostor probes matching someone at the service's decision
-threshold (RECOGNITION_MATCH_THRESHOLD); the number of probes; the number of enrolled identities.
+threshold (RECOGNITION_IDENTIFY_THRESHOLD); the number of probes; the number of enrolled identities.
 """
 
 import csv
@@ -73,7 +73,7 @@ class Command(BaseCommand):
         # A genuine probe counts at a threshold only if its top-1 is right and above it.
         _, threshold = rate_at_false_rate(genuine_scores, impostor_scores, 0.01)
         tpir = float(np.mean(correct & (genuine_scores > threshold))) if len(genuine) else 0.0
-        far = float(np.mean(impostor_scores >= settings.RECOGNITION_MATCH_THRESHOLD)) if len(impostor) else 0.0
+        far = float(np.mean(impostor_scores >= settings.RECOGNITION_IDENTIFY_THRESHOLD)) if len(impostor) else 0.0
         figures = {
             "rank1": round(float(correct.mean()) if len(genuine) else 0.0, 5),
             "tpir_at_fpir_0.01": round(tpir, 5),
@@ -83,7 +83,7 @@ class Command(BaseCommand):
         }
         self.stderr.write(f"genuine probes {len(genuine)}, impostor probes {len(impostor)}, no face found in "
                           f"{int(embedded.no_face.sum())} image(s); threshold at FPIR 1%: {threshold:.4f}, "
-                          f"service threshold {settings.RECOGNITION_MATCH_THRESHOLD}")
+                          f"service threshold {settings.RECOGNITION_IDENTIFY_THRESHOLD}")
         text = json.dumps(figures, indent=2)
         self.stdout.write(text)
         if options["json"] is not None:
