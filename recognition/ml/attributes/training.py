@@ -27,10 +27,6 @@ class TrainingConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-3
     gender_weight: float = 1.0
-    # Gender is barely visible before puberty: children's labels teach the heads little that transfers, so
-    # their gender loss counts this much (adults and teenagers count 1).
-    child_gender_weight: float = 1.0
-    child_age: float = 13.0
     seed: int = 0
 
 
@@ -40,8 +36,6 @@ def fit(views: list[np.ndarray], age: np.ndarray, female: np.ndarray, config: Tr
     x = np.vstack(views).astype(np.float32)
     y_age = np.tile(np.log1p(age.astype(np.float32)), len(views))
     y_female = np.tile(female.astype(np.float32), len(views))
-    weights = np.tile(np.where(age < config.child_age, config.child_gender_weight, 1.0).astype(np.float32),
-                      len(views))
     n_faces = len(age)
     model = AttributeHeads(in_dim=x.shape[1], hidden=config.hidden, members=config.members, dropout=config.dropout)
     model.mean.copy_(torch.from_numpy(x.mean(0)))
@@ -50,7 +44,6 @@ def fit(views: list[np.ndarray], age: np.ndarray, female: np.ndarray, config: Tr
     xt = torch.from_numpy(x).to(device)
     at = torch.from_numpy(y_age).to(device)
     gt = torch.from_numpy(y_female).to(device)
-    wt = torch.from_numpy(weights).to(device)
     total = config.members * config.epochs
     generator = torch.Generator().manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -69,7 +62,7 @@ def fit(views: list[np.ndarray], age: np.ndarray, female: np.ndarray, config: Tr
                 batch = order[start:start + config.batch_size]
                 z = (xt[batch] - model.mean) / model.std
                 pred_age, logit = member(z)
-                gender_loss = nn.functional.binary_cross_entropy_with_logits(logit, gt[batch], weight=wt[batch])
+                gender_loss = nn.functional.binary_cross_entropy_with_logits(logit, gt[batch])
                 loss = nn.functional.l1_loss(pred_age, at[batch]) + config.gender_weight * gender_loss
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()

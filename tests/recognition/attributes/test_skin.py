@@ -89,10 +89,13 @@ def test_small_blurred_and_dark_faces_get_low_confidence(faces):
 
 
 def test_dark_skin_in_good_light_is_not_penalised_as_a_dark_photo():
-    # A synthetic face-sized patch of deep brown skin (Monk 9) with bright eye whites in it.
-    lab = colour.hex_to_lab(colour.MONK_SWATCHES[8])
-    assert skin._ramp(40.0, 25.0, 55.0) < 1.0  # the exposure ramp looks at the bright end, not the skin
-    assert colour.nearest_monk(lab)[0] == 9
+    # A UTKFace crop of a man with dark-brown skin in ordinary light.
+    pixels = np.asarray(Image.open(FIXTURES / "utkface" / "25_0_1_20170103180757928.jpg.chip.jpg").convert("RGB"))
+    face = find_faces(pixels)[0]
+    result = measure(pixels, face.landmarks68)
+    assert result.quality["exposure"] == 1.0
+    assert result.lab[0] < 55 and colour.nearest_monk(result.lab)[0] >= 7
+    assert colour.ita_category(float(colour.ita(result.lab))) in ("tan", "brown", "dark")
 
 
 def test_five_point_mode_says_what_it_lacks(faces):
