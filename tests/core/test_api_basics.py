@@ -144,3 +144,13 @@ def test_missing_secret_key_with_debug_off_stops_startup():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert "SECRET_KEY is not set" in proc.stderr
+
+
+def test_deploy_checks_pass_with_production_settings(tmp_path):
+    env = {"DEBUG": "0", "SECRET_KEY": "k" * 20 + "production-only-secret-value-0123456789abcdef",
+           "ALLOWED_HOSTS": "api.example.com", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "no issues" in proc.stdout

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from beautyrec.core.models import Job
@@ -39,7 +39,8 @@ class JobSerializer(serializers.ModelSerializer):
                   "finished_at", "url"]
         read_only_fields = fields
 
-    def get_error(self, job: Job) -> JobErrorSerializer | None:
+    @extend_schema_field(JobErrorSerializer(allow_null=True))
+    def get_error(self, job: Job) -> dict[str, str] | None:
         if job.status != Job.Status.FAILED:
             return None
         return {"code": job.error_code, "message": job.error_message}
