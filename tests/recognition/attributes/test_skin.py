@@ -119,3 +119,13 @@ def test_lips_and_eyes_of_a_real_face(faces):
     assert colour.hue_angle(np.array(lips["lab"])) < colour.hue_angle(np.array(tone["lab"]))  # and redder
     assert eyes["label"] in ("dark_brown", "brown")
     assert result["undertone"]["label"] == colour.undertone_from_lab(np.array(tone["lab"]))
+
+
+def test_faces_running_off_the_image_are_measured_or_declined_without_errors(faces):
+    pixels, face = faces["obama.jpg"]
+    off = appearance.measure_appearance(pixels, landmarks5=face.landmarks5 + 2000, landmarks68=face.landmarks68 + 2000)
+    assert off["skin"] == {"available": False, "reason": "no_skin_pixels"}
+    assert off["eyes"]["available"] is False
+    half = appearance.measure_appearance(pixels, landmarks5=face.landmarks5 - 250, landmarks68=face.landmarks68 - 250)
+    assert half["skin"]["pixels"] < 0.6 * appearance.measure_appearance(
+        pixels, landmarks5=face.landmarks5, landmarks68=face.landmarks68)["skin"]["pixels"]
