@@ -5,14 +5,12 @@ mode there is no jaw line (no face shape) and no lip contour (no lip colour); sk
 placed from the eye corners and nose base instead.
 """
 
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 
 from beautyrec.core import colour
 from recognition.ml.attributes import face_shape, lips_eyes, skin, white_balance
-
-NEEDS_68: Final = {"available": False, "reason": "needs_68_landmarks"}
 
 
 def unavailable(reason: str) -> dict[str, Any]:
@@ -50,13 +48,11 @@ def measure_appearance(image: np.ndarray, *, landmarks5: np.ndarray, landmarks68
         result["skin"] = unavailable("no_skin_pixels")
         result["undertone"] = unavailable("no_skin_pixels")
     else:
-        skin_dict = measured.as_dict()
-        result["skin"] = {k: v for k, v in skin_dict.items()
-                          if k not in ("undertone", "undertone_hue_offset", "hue_angle", "b_over_a")}
+        result["skin"] = measured.as_dict()
         result["undertone"] = undertone(measured.lab, measured.confidence)
     if landmarks68 is None:
-        result["face_shape"] = dict(NEEDS_68)
-        result["lips"] = dict(NEEDS_68)
+        result["face_shape"] = unavailable("needs_68_landmarks")
+        result["lips"] = unavailable("needs_68_landmarks")
     else:
         result["face_shape"] = face_shape.face_shape(landmarks68).as_dict()
         lips = lips_eyes.lip_colour(image, landmarks68, balance)
