@@ -15,7 +15,16 @@ def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, age, female
 
 
-def test_training_learns_age_and_gender_and_views_are_averaged():
+@pytest.fixture
+def one_thread():
+    """Tiny matrices: extra threads only add synchronisation, which costs seconds on a busy 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_training_learns_age_and_gender_and_views_are_averaged(one_thread):
     x, age, female = synthetic(600, 0)
     config = training.TrainingConfig(hidden=32, members=2, epochs=25, batch_size=64, lr=5e-3, seed=1)
     seen = []
