@@ -1,0 +1,70 @@
+"""The heads' file format and training loop on synthetic data (fast), independent of the shipped weights."""
+
+import numpy as np
+import pytest
+import torch
+
+from recognition.ml.attributes import heads, training
+
+
+def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 16)).astype(np.float32)
+    age = np.expm1(2.5 + 0.8 * np.tanh(x[:, 0]))  # about 4 to 27 years, set by the first feature
+    female = x[:, 1] + 0.2 * rng.normal(size=n) > 0
+    return x, age, female
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny matrices: extra threads only add synchronisation, which costs seconds on a busy 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_training_learns_age_and_gender_and_views_are_averaged(one_thread):
+    x, age, female = synthetic(600, 0)
+    config = training.TrainingConfig(hidden=32, members=2, epochs=25, batch_size=64, lr=5e-3, seed=1)
+    seen = []
+    model = training.fit([x, x + 0.01], age, female, config, torch.device("cpu"),
+                         progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (50, 50)
+    xt, age_t, female_t = synthetic(300, 1)
+    out = heads.predict(model, [xt], torch.device("cpu"))
+    assert np.mean(np.abs(out.age - age_t)) < 2.0
+    assert np.mean((out.p_female >= 0.5) == female_t) > 0.9
+    both = heads.predict(model, [xt, xt + 0.5], torch.device("cpu"))
+    shifted = heads.predict(model, [xt + 0.5], torch.device("cpu"))
+    log_mean = (np.log1p(out.age) + np.log1p(shifted.age)) / 2
+    np.testing.assert_allclose(np.log1p(both.age), log_mean, rtol=1e-4, atol=1e-4)
+
+
+def test_save_and_load_round_trip_without_pickled_objects(tmp_path):
+    model = heads.AttributeHeads(in_dim=16, hidden=8, members=2)
+    path = tmp_path / "heads.pt"
+    heads.save(model, path, metadata={"version": "t", "validation": {"age_mae": 5.0}})
+    loaded, metadata = heads.load(path, torch.device("cpu"))
+    assert metadata["validation"]["age_mae"] == 5.0
+    x = np.random.default_rng(0).normal(size=(4, 16))
+    a = heads.predict(model.eval(), [x], torch.device("cpu"))
+    b = heads.predict(loaded, [x], torch.device("cpu"))
+    np.testing.assert_allclose(a.age, b.age, rtol=1e-6)
+    payload = torch.load(path, weights_only=True)  # refuses arbitrary pickled objects
+    assert payload["format"] == heads.FORMAT
+
+
+def test_load_refuses_other_files(tmp_path):
+    path = tmp_path / "other.pt"
+    torch.save({"format": "something-else"}, path)
+    with pytest.raises(ValueError, match="not an attribute-heads file"):
+        heads.load(path, torch.device("cpu"))
+
+
+def test_outputs_as_dicts():
+    out = heads.AgeGender(age=np.array([31.26, 4.0]), p_female=np.array([0.2, 0.93])).as_dicts()
+    assert out[0] == {"age": {"years": 31.3, "band": "25-34"},
+                      "gender": {"label": "male", "probability": 0.8, "p_female": 0.2}}
+    assert out[1]["gender"] == {"label": "female", "probability": 0.93, "p_female": 0.93}
+    assert out[1]["age"]["band"] == "3-9"

@@ -1,0 +1,119 @@
+"""The attributes service end to end on real photos with the shipped heads and real networks."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from beautyrec.core.errors import InvalidInput
+from beautyrec.core.models import ModelVersion
+from recognition.ml.attributes.descriptors import DlibDescriptors
+from recognition.ml.attributes.utkface import scan
+from recognition.services import attributes
+from recognition.services.attribute_datasets import describe_records
+from recognition.services.detection import find_faces
+from tests.conftest import FIXTURES
+
+UTKFACE = FIXTURES / "utkface"  # 20 validation-split UTKFace crops (not trained on), 16 adults
+
+
+@pytest.fixture(scope="module")
+def utk_cache(tmp_path_factory) -> Path:
+    """Descriptors of the UTKFace fixtures, computed once for the module (the eval test reuses the cache)."""
+    cache = tmp_path_factory.mktemp("utk") / "descriptors.npz"
+    describe_records(scan(UTKFACE), cache=cache, workers=1)
+    return cache
+
+
+def photo(name: str) -> tuple[np.ndarray, list]:
+    pixels = np.asarray(Image.open(FIXTURES / name).convert("RGB"))
+    return pixels, find_faces(pixels)
+
+
+def descriptors_of(pixels: np.ndarray, faces: list) -> tuple[np.ndarray, np.ndarray]:
+    views = [DlibDescriptors().views(pixels, f.box, f.landmarks5) for f in faces]
+    return np.array([v[0] for v in views]), np.array([v[1] for v in views])
+
+
+@pytest.mark.django_db
+def test_compute_attributes_on_a_portrait_records_the_model_version():
+    pixels, faces = photo("obama.jpg")
+    chip, mirror = descriptors_of(pixels, faces)
+    result = attributes.compute_attributes(pixels, faces, descriptors=chip, mirrored_descriptors=mirror)
+    mv = ModelVersion.objects.get(kind="attribute_heads", is_active=True)
+    assert result.model_version == mv and mv.version == attributes.SHIPPED_VERSION and len(mv.sha256) == 64
+    (face,) = result.attributes
+    assert face["model_version"] == "attribute_heads:utkface-mlp-v1"
+    assert 38 <= face["age"]["years"] <= 65  # Obama was 51 in this portrait
+    assert face["age"]["band"] in ("35-44", "45-54", "55-64")
+    assert face["gender"]["label"] == "male" and face["gender"]["probability"] > 0.95
+    assert {"skin", "undertone", "face_shape", "lips", "eyes", "white_balance"} <= face.keys()
+    assert face["face_shape"]["label"] in ("oval", "round", "square", "heart", "oblong", "diamond")
+    json.dumps(face)  # storable as a JSON field as it is
+    # Without the mirrored descriptors the answer barely changes.
+    single = attributes.compute_attributes(pixels, faces, descriptors=chip).attributes[0]
+    assert abs(single["age"]["years"] - face["age"]["years"]) < 5
+    assert single["gender"]["label"] == "male"
+
+
+@pytest.mark.django_db
+def test_known_age_faces_within_tolerance(utk_cache):
+    records = scan(UTKFACE)
+    described = describe_records(records, cache=utk_cache)
+    assert described.found.all()
+    predicted, _ = attributes.predict_age_gender(described.chip, aux=described.aux,
+                                                 mirrored_descriptors=described.mirror)
+    ages = np.array([r.age for r in records])
+    estimates = np.array([p["age"]["years"] for p in predicted])
+    errors = np.abs(estimates - ages)
+    assert errors.mean() < 6.5  # validation MAE of the shipped heads: 4.8
+    assert np.mean(errors <= np.maximum(6.0, 0.3 * ages)) >= 0.85
+    adults = ages >= 18
+    correct = np.array([p["gender"]["label"] == r.gender for p, r in zip(predicted, records, strict=True)])
+    assert correct[adults].mean() >= 0.85
+
+
+@pytest.mark.django_db
+def test_five_point_mode_keeps_age_and_skin_and_says_what_it_lacks(settings):
+    settings.LANDMARK_POINTS = 5
+    pixels, faces = photo("biden.jpg")
+    chip, mirror = descriptors_of(pixels, faces)
+    (face,) = attributes.compute_attributes(pixels, faces, descriptors=chip, mirrored_descriptors=mirror).attributes
+    assert face["landmark_points"] == 5
+    assert face["face_shape"] == {"available": False, "reason": "needs_68_landmarks"}
+    assert face["lips"]["available"] is False
+    assert face["skin"]["confidence"] > 0.5 and "lab" in face["skin"]
+    assert face["age"]["years"] > 45 and face["gender"]["label"] == "male"  # Biden was about 70
+
+
+@pytest.mark.django_db
+def test_bad_descriptors_are_a_400_and_no_faces_is_empty():
+    pixels, faces = photo("biden.jpg")
+    with pytest.raises(InvalidInput) as exc:
+        attributes.compute_attributes(pixels, faces, descriptors=np.zeros((1, 64)))
+    assert exc.value.code == "invalid_descriptors"
+    with pytest.raises(InvalidInput):
+        attributes.compute_attributes(pixels, faces, descriptors=np.zeros((2, 128)))
+    with pytest.raises(InvalidInput):
+        attributes.compute_attributes(pixels, faces, descriptors=np.full((1, 128), np.nan))
+    empty = attributes.compute_attributes(pixels, [], descriptors=np.zeros((0, 128)))
+    assert empty.attributes == []
+
+
+@pytest.mark.django_db
+def test_eval_attributes_command_writes_the_issue_keys(tmp_path, utk_cache, capsys):
+    out = tmp_path / "eval.json"
+    call_command("eval_attributes", "--utkface", str(UTKFACE), "--json", str(out), "--cache", str(utk_cache),
+                 "--workers", "1")
+    figures = json.loads(out.read_text())
+    assert set(figures) == {"age_mae", "gender_accuracy", "gender_accuracy_adults", "faces", "no_face", "by_group",
+                            "worst_group_gender_accuracy_adults", "worst_group_age_mae"}
+    assert figures["faces"] + figures["no_face"] == 20 and figures["no_face"] == 0
+    assert figures["age_mae"] < 6.5
+    assert {"race=White", "gender=female", "gender=male", "age_band=65+"} <= figures["by_group"].keys()
+    assert figures["worst_group_age_mae"] == max(v["age_mae"] for k, v in figures["by_group"].items()
+                                                 if k.startswith("race="))
+    assert '"age_mae"' in capsys.readouterr().out
