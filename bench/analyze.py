@@ -6,6 +6,7 @@ The photos of ../shared/data/face_recognition_tests (or the test fixtures withou
 ``--side`` px on the long side, decoded once; each is then analysed ``--repeats`` times with the service's
 functions (HOG at native scale, 68- and 5-point landmarks, torch chips and flip-averaged embeddings on CPU,
 quality), after one warm-up pass that loads the models. Prints p50/p90 over all runs and the p50 per stage.
+The attributes that analysis adds afterwards (recognition.services.attributes) are not part of this figure.
 """
 
 import argparse
@@ -25,7 +26,7 @@ from beautyrec.core.images import to_rgb_array  # noqa: E402 - needs the setting
 from beautyrec.core.ml.runtime import configure_threads  # noqa: E402
 from recognition.ml.quality import face_quality  # noqa: E402
 from recognition.services.analysis import detect_faces  # noqa: E402
-from recognition.services.embedding import embed_faces_with_chips  # noqa: E402
+from recognition.services.embedding import describe_faces  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = (ROOT.parent / "shared" / "data" / "face_recognition_tests", ROOT / "tests" / "fixtures")
@@ -47,7 +48,7 @@ def analyse(pixels: np.ndarray) -> dict[str, float]:
     t0 = time.perf_counter()
     faces = detect_faces(pixels)
     t1 = time.perf_counter()
-    _, chips = embed_faces_with_chips(pixels, faces)
+    chips = describe_faces(pixels, faces).chips
     t2 = time.perf_counter()
     for face, chip in zip(faces, chips, strict=True):
         face_quality(chip, face.width, face.landmarks5)

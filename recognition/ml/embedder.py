@@ -6,6 +6,7 @@ lifts LFW accuracy by about 0.4 points for twice the network work.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,29 +48,41 @@ class FaceEmbedder:
         return _to_uint8_images(self.chips(pixels, landmarks5, padding=padding, size=size))
 
     @torch.inference_mode()
+    def descriptor_views(self, chips: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Raw dlib descriptors (N, 128) of the chips and of their mirror images, from one batched pass."""
+        plain, mirrored = [], []
+        for start in range(0, len(chips), self.batch_size):
+            batch = chips[start:start + self.batch_size].to(self.device)
+            both = torch.cat([batch, batch.flip(-1)]).to(torch.float16 if self.half else torch.float32)
+            result = self.model(both.contiguous(memory_format=self.memory_format)).float().cpu()
+            plain.append(result[:len(batch)])
+            mirrored.append(result[len(batch):])
+        if not plain:
+            empty = np.empty((0, 128), dtype=np.float32)
+            return empty, empty.copy()
+        return torch.cat(plain).numpy(), torch.cat(mirrored).numpy()
+
+    @torch.inference_mode()
     def descriptors(self, chips: torch.Tensor, *, flip: bool = True) -> np.ndarray:
-        """(N, 128) float32 raw dlib descriptors of (N, 3, 150, 150) chips with values 0-255."""
+        """(N, 128) float32 raw dlib descriptors of (N, 3, 150, 150) chips with values 0-255; with ``flip``
+        the mean of each chip's and its mirror image's descriptor."""
+        if flip:
+            plain, mirrored = self.descriptor_views(chips)
+            return (plain + mirrored) / 2
         out = []
         for start in range(0, len(chips), self.batch_size):
             batch = chips[start:start + self.batch_size].to(self.device)
-            if flip:
-                batch = torch.cat([batch, batch.flip(-1)])
             batch = batch.to(torch.float16 if self.half else torch.float32)
-            result = self.model(batch.contiguous(memory_format=self.memory_format)).float()
-            if flip:
-                half_n = len(result) // 2
-                result = (result[:half_n] + result[half_n:]) / 2
-            out.append(result.cpu())
+            out.append(self.model(batch.contiguous(memory_format=self.memory_format)).float().cpu())
         if not out:
             return np.empty((0, 128), dtype=np.float32)
-        return torch.cat(out).numpy().astype(np.float32)
+        return torch.cat(out).numpy()
 
-    def embed_with_chips(self, pixels: np.ndarray, landmarks5: Sequence[np.ndarray], *,
-                         flip: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """Descriptors (N, 128) and the chips they came from as (N, 150, 150, 3) uint8, for one image."""
+    def describe(self, pixels: np.ndarray, landmarks5: Sequence[np.ndarray]) -> "FaceViews":
+        """Everything analysis needs for one image's faces: chips and both descriptor views."""
         chips = self.chips(pixels, landmarks5)
-        descriptors = self.descriptors(chips, flip=flip)
-        return descriptors, _to_uint8_images(chips)
+        plain, mirrored = self.descriptor_views(chips)
+        return FaceViews(plain=plain, mirrored=mirrored, chips=_to_uint8_images(chips))
 
     def embed(self, items: Sequence[ImageFaces], *, flip: bool = True) -> list[np.ndarray]:
         """Descriptors for the faces of several images in one batched pass: one (n_i, 128) array per image."""
@@ -79,6 +92,18 @@ class FaceEmbedder:
             return [np.empty((0, 128), dtype=np.float32) for _ in items]
         descriptors = self.descriptors(torch.cat(chips), flip=flip)
         return np.split(descriptors, np.cumsum(counts)[:-1])
+
+
+@dataclass(frozen=True)
+class FaceViews:
+    plain: np.ndarray  # (N, 128) raw descriptors of the chips
+    mirrored: np.ndarray  # (N, 128) raw descriptors of the mirrored chips
+    chips: np.ndarray  # (N, 150, 150, 3) uint8
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        """Unit-length means of both views: the service's embeddings."""
+        return l2_normalize((self.plain + self.mirrored) / 2)
 
 
 def _to_uint8_images(chips: torch.Tensor) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Analyse a stored photo: detect every face, landmarks, aligned chip, embedding and quality; pick one face.
+"""Analyse a stored photo: every face, its landmarks, chip, embedding, quality and attributes; pick one face.
 
 Faces are stored largest first, so index 0 is the face that single-face operations use by default. The
 analysis is stored once per photo: a redelivered job, or a later enroll/verify/identify of the same photo,
@@ -15,8 +15,9 @@ from django.utils import timezone
 from beautyrec.core.errors import UnprocessableInput
 from recognition.ml.quality import face_quality
 from recognition.models import Face, Photo, embedding_to_bytes
+from recognition.services.attributes import compute_attributes
 from recognition.services.detection import FoundFace, find_faces, landmark_points
-from recognition.services.embedding import embed_faces_with_chips, embedding_model_version
+from recognition.services.embedding import describe_faces, embedding_model_version
 from recognition.services.photos import load_pixels, photo_scale
 
 SMALL_IMAGE_SIDE = 500
@@ -46,10 +47,12 @@ def analyze_photo(*, photo: Photo) -> list[Face]:
     decoded = load_pixels(photo)
     scale = photo_scale(photo, decoded)
     found = sorted(detect_faces(decoded.pixels), key=lambda f: f.area, reverse=True)
-    embeddings, chips = embed_faces_with_chips(decoded.pixels, found)
+    views = describe_faces(decoded.pixels, found)
     model_version = embedding_model_version()
+    measured = compute_attributes(decoded.pixels, found, descriptors=views.plain,
+                                  mirrored_descriptors=views.mirrored) if found else None
     faces = []
-    for index, (face, embedding, chip) in enumerate(zip(found, embeddings, chips, strict=True)):
+    for index, (face, embedding, chip) in enumerate(zip(found, views.embeddings, views.chips, strict=True)):
         quality, details = face_quality(chip, face.width, face.landmarks5)
         landmarks = face.landmarks68 if face.landmarks68 is not None else face.landmarks5
         faces.append(Face(
@@ -58,6 +61,8 @@ def analyze_photo(*, photo: Photo) -> list[Face]:
             detector=face.detector, detection_score=round(face.score, 4), quality=quality,
             quality_details={**details, "width_px": round(face.width, 1)},
             embedding=embedding_to_bytes(embedding), embedding_model_version=model_version,
+            attributes=measured.attributes[index] if measured else {},
+            attributes_model_version=measured.model_version if measured else None,
         ))
     with transaction.atomic():
         locked = Photo.objects.select_for_update().get(pk=photo.pk)

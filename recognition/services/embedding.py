@@ -13,7 +13,7 @@ from beautyrec.core.ml.runtime import cached, configure_threads, resolve_device
 from beautyrec.core.models import ModelVersion
 from beautyrec.core.registry import ensure_model_version
 from recognition.ml.dlib_files import FILES, PACKAGE, model_path
-from recognition.ml.embedder import FaceEmbedder, l2_normalize
+from recognition.ml.embedder import FaceEmbedder, FaceViews, l2_normalize
 from recognition.services.detection import FoundFace
 
 EMBEDDING_KIND = "embedding"
@@ -42,15 +42,14 @@ def embedder() -> FaceEmbedder:
 
 def embed_faces(pixels: np.ndarray, faces: Sequence[FoundFace], *, flip: bool = True) -> np.ndarray:
     """(n, 128) float32 unit-length embeddings of ``faces`` found in ``pixels`` ((H, W, 3) uint8 RGB)."""
-    descriptors, _ = embedder().embed_with_chips(pixels, [f.landmarks5 for f in faces], flip=flip)
-    return l2_normalize(descriptors)
+    engine = embedder()
+    return l2_normalize(engine.descriptors(engine.chips(pixels, [f.landmarks5 for f in faces]), flip=flip))
 
 
-def embed_faces_with_chips(pixels: np.ndarray, faces: Sequence[FoundFace], *,
-                           flip: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Unit-length embeddings and the (n, 150, 150, 3) uint8 aligned chips they were computed from."""
-    descriptors, chips = embedder().embed_with_chips(pixels, [f.landmarks5 for f in faces], flip=flip)
-    return l2_normalize(descriptors), chips
+def describe_faces(pixels: np.ndarray, faces: Sequence[FoundFace]) -> FaceViews:
+    """Aligned chips, raw descriptors of each chip and of its mirror image, and the unit embeddings
+    (``.embeddings``, the mean of both views) of ``faces``: one batched network pass."""
+    return embedder().describe(pixels, [f.landmarks5 for f in faces])
 
 
 def face_chips(pixels: np.ndarray, faces: Sequence[FoundFace], *, size: int = 150,

@@ -55,7 +55,8 @@ def test_analyze_reports_every_face_largest_first(client_alice, post_job, user):
         assert face["landmark_points"] == 68 and len(face["landmarks"]) == 68 and len(face["landmarks5"]) == 5
         assert face["detector"] == "hog" and face["detection_score"] > 0
         assert 0 < face["quality"] <= 1 and set(face["quality_details"]) >= {"size", "sharpness", "pose"}
-        assert face["attributes"] == {}
+        assert {"age", "gender", "skin", "undertone", "face_shape"} <= face["attributes"].keys()
+        assert face["attributes"]["model_version"] == "attribute_heads:utkface-mlp-v1"
         xs = [p[0] for p in face["landmarks"]]
         assert face["box"]["left"] - 15 < min(xs) and max(xs) < face["box"]["right"] + 15
     assert (result["width"], result["height"]) == (pixels.shape[1], pixels.shape[0])
@@ -65,6 +66,7 @@ def test_analyze_reports_every_face_largest_first(client_alice, post_job, user):
     for face in Face.objects.filter(photo=photo):
         assert np.linalg.norm(face.vector) == pytest.approx(1, abs=1e-5)
         assert str(face.embedding_model_version) == "embedding:dlib-resnet-v1 (active)"
+        assert face.attributes_model_version.kind == "attribute_heads"
 
 
 def test_exif_orientation_is_applied_and_metadata_dropped(client_alice, post_job):
