@@ -5,30 +5,19 @@ scan over a large gallery is limited by memory bandwidth, about three times fast
 matrix-vector product measured 31-40 ms against 100 ms for fp32 over 1M x 128 on the 2-core development
 machine). Scores from fp16 rows are within about 1e-3 of fp32; callers re-score the returned candidates.
 
-The scan runs on one intra-op thread: a memory-bound matrix-vector product gains nothing from a second
-thread here, while the thread pool's hand-offs cost milliseconds per call on a busy machine (measured with
-other jobs running: 0.3 vs 16 ms at 10k rows, 54 vs 72 ms at 1M).
+The scan runs on one intra-op thread (see ``recognition.ml.threads``): a memory-bound matrix-vector product
+gains nothing from a second thread here, while the pool's hand-offs cost milliseconds per call on a busy
+machine (measured with other jobs running: 0.3 vs 16 ms at 10k rows, 54 vs 72 ms at 1M).
 """
 
-from collections.abc import Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import torch
 
+from recognition.ml.threads import one_intra_op_thread
+
 STORAGE_DTYPE = torch.float16
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    previous = torch.get_num_threads()
-    if previous != 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if previous != 1:
-            torch.set_num_threads(previous)
 
 
 class CosineIndex:
@@ -113,7 +102,7 @@ class CosineIndex:
         rows = None if group is None else self._rows_of(group)
         if rows is not None and not len(rows):
             return []
-        with _one_thread():
+        with one_intra_op_thread():
             matrix = self._matrix[:n] if rows is None else self._matrix[torch.from_numpy(rows)]
             top = torch.topk(torch.mv(matrix, q).float(), min(k, len(matrix)))
         positions = top.indices.numpy() if rows is None else rows[top.indices.numpy()]
