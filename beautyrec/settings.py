@@ -130,6 +130,19 @@ ML_NUM_THREADS = env.int("ML_NUM_THREADS", default=0)
 LANDMARK_POINTS = env.int("LANDMARK_POINTS", default=68)
 if LANDMARK_POINTS not in (5, 68):
     raise ImproperlyConfigured("LANDMARK_POINTS must be 5 or 68")
+# Face detector: "auto" runs dlib's CNN (MMOD, in torch) where ML_DEVICE resolves to a GPU, HOG on CPU.
+FACE_DETECTOR = env.str("FACE_DETECTOR", default="auto")
+if FACE_DETECTOR not in {"auto", "hog", "mmod"}:
+    raise ImproperlyConfigured(f"FACE_DETECTOR must be auto, hog or mmod, not {FACE_DETECTOR!r}")
+# fp16 embedding inference on cuda (parity with fp32 stays within 1e-3 cosine); never used on CPU.
+EMBEDDING_FP16 = env.bool("EMBEDDING_FP16", default=False)
+# Faces narrower than this (pixels, in the image as processed) are refused for enroll/verify/identify.
+RECOGNITION_MIN_FACE_PX = env.int("RECOGNITION_MIN_FACE_PX", default=40)
+# Cosine similarity at or above which two faces are called the same person (1:1 verify): the most accurate
+# cut on LFW View 1. Identification compares a face with a whole gallery, so it keeps false matches down with
+# a stricter cut: the one where 0.1% of LFW View 1 different-person pairs pass. See README.
+RECOGNITION_MATCH_THRESHOLD = env.float("RECOGNITION_MATCH_THRESHOLD", default=0.91)
+RECOGNITION_IDENTIFY_THRESHOLD = env.float("RECOGNITION_IDENTIFY_THRESHOLD", default=0.93)
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -195,7 +208,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Tasks that run models (inference, rendering, training) go to the gpu queue; everything else to cpu.
-GPU_TASKS: tuple[str, ...] = ()
+GPU_TASKS: tuple[str, ...] = ("recognition.analyze", "recognition.enroll", "recognition.verify", "recognition.identify")
 GPU_TASK_SOFT_TIME_LIMIT = env.int("GPU_TASK_SOFT_TIME_LIMIT", default=300)
 GPU_TASK_TIME_LIMIT = env.int("GPU_TASK_TIME_LIMIT", default=360)
 GPU_TRAINING_TASKS: tuple[str, ...] = ()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("beautyrec.core.api.urls")),
     path("api/v1/", include("beautyrec.recommender.api.urls")),
     path("api/v1/recognition/", include("recognition.api.urls")),
+    path("api/v1/me/", include("recognition.api.me_urls")),
     path("api/v1/", include("gan.api.urls")),
     path("api-auth/", include("rest_framework.urls")),
     # Unknown API paths answer in the API's error format even with DEBUG on.

@@ -60,11 +60,3 @@ class ShapePredictor:
         shape = self._predictor(np.ascontiguousarray(rgb), dlib.rectangle(left, top, right, bottom))
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
 
-
-def five_from_68(landmarks68: np.ndarray) -> np.ndarray:
-    """The 5-point layout (eye corners, nose base) taken from a 68-point shape, for alignment.
-
-    dlib's 5-point model marks the outer and inner corner of each eye and the point under the nose; in the
-    68-point layout these are points 45, 42 (left eye, image right), 36, 39 (right eye) and 33.
-    """
-    return landmarks68[[45, 42, 36, 39, 33]].copy()

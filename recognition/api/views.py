@@ -1,0 +1,193 @@
+"""Recognition endpoints: one view per operation; the heavy ones answer with a Job (``?wait=`` supported).
+
+When a waited-for job fails because of the input (no face, a face too small, a face_index out of range, a
+subject without consent or enrollment), the answer is that 4xx error with the job in ``details``, so a
+client that waited gets the same kind of answer as for a bad upload.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, idempotency_key, job_response
+from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
+from beautyrec.core.errors import error_body
+from beautyrec.core.models import Job
+from recognition import selectors
+from recognition.api.serializers import (
+    AnalyzeSerializer,
+    EnrollSerializer,
+    ErasureSerializer,
+    IdentifySerializer,
+    ImageSourceSerializer,
+    PhotoSerializer,
+    SubjectSerializer,
+    VerifySerializer,
+)
+from recognition.services import jobs
+from recognition.services.erasure import erase_biometrics
+from recognition.services.photos import delete_photos
+from recognition.services.subjects import create_subject, delete_subject, update_subject
+
+# Job error codes caused by the request's content, answered as that HTTP status when the client waited.
+INPUT_ERROR_STATUS = {
+    "no_face": 422, "face_too_small": 422, "face_index_out_of_range": 422, "subject_not_enrolled": 422,
+    "consent_required": 409,
+}
+JOB_RESPONSES = {200: JobSerializer, 202: JobSerializer, 400: ErrorSerializer, 401: ErrorSerializer,
+                 404: ErrorSerializer, 409: ErrorSerializer, 413: ErrorSerializer, 422: ErrorSerializer}
+PARSERS = [MultiPartParser, FormParser, JSONParser]
+
+
+def recognition_job_response(request: Request, job: Job) -> Response:
+    response = job_response(request, job)
+    if job.status == Job.Status.FAILED and job.error_code in INPUT_ERROR_STATUS:
+        return Response(error_body(job.error_code, job.error_message, {"job": response.data}),
+                        status=INPUT_ERROR_STATUS[job.error_code], headers={"Location": response.data["url"]})
+    return response
+
+
+def job_schema(request_serializer: type) -> dict:
+    return {"request": {"multipart/form-data": request_serializer, "application/json": request_serializer},
+            "parameters": [WAIT_PARAMETER, IDEMPOTENCY_HEADER], "responses": JOB_RESPONSES, "tags": ["recognition"]}
+
+
+class AnalyzeApi(APIView):
+    """Every face in a photo: box, 68 (or 5) landmarks, detection score, quality and attributes.
+
+    Faces are ordered largest first. Errors: ``no_face``; ``face_too_small`` when no face is large enough;
+    ``image_*`` for unusable uploads (answered at once, before any job).
+    """
+
+    parser_classes = PARSERS
+
+    @extend_schema(**job_schema(AnalyzeSerializer))
+    def post(self, request: Request) -> Response:
+        body = AnalyzeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = jobs.start_analyze(user=request.user, source=ImageSourceSerializer.source(body.validated_data),
+                                 idempotency_key=idempotency_key(request))
+        return recognition_job_response(request, job)
+
+
+class VerifyApi(APIView):
+    """1:1: is the (largest, or ``face_index``) face the same person as a subject or another image's face?"""
+
+    parser_classes = PARSERS
+
+    @extend_schema(**job_schema(VerifySerializer))
+    def post(self, request: Request) -> Response:
+        body = VerifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        subject = selectors.get_subject(user=request.user, subject_id=data["subject_id"]) \
+            if "subject_id" in data else None
+        other = None if subject else ImageSourceSerializer.source(data, "2")
+        job = jobs.start_verify(user=request.user, source=ImageSourceSerializer.source(data), other=other,
+                                subject=subject, idempotency_key=idempotency_key(request))
+        return recognition_job_response(request, job)
+
+
+class IdentifyApi(APIView):
+    """1:N: the top-k gallery subjects for a face, with similarities and a match decision at the threshold.
+
+    ``scope=own`` (default) searches your subjects; ``scope=all`` every owner's and needs staff or the
+    ``recognition.identify_gallery`` (kiosk) permission.
+    """
+
+    parser_classes = PARSERS
+
+    @extend_schema(**job_schema(IdentifySerializer))
+    def post(self, request: Request) -> Response:
+        body = IdentifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        job = jobs.start_identify(user=request.user, source=ImageSourceSerializer.source(data), top_k=data["top_k"],
+                                  scope=data["scope"], idempotency_key=idempotency_key(request))
+        return recognition_job_response(request, job)
+
+
+class SubjectListApi(generics.ListAPIView):
+    """Your gallery subjects (staff see all). POST creates one; enrolling faces needs ``consent: true``."""
+
+    serializer_class = SubjectSerializer
+
+    def get_queryset(self):  # type: ignore[override]
+        return selectors.visible_subjects(self.request.user)
+
+    @extend_schema(responses={200: SubjectSerializer(many=True), 401: ErrorSerializer}, tags=["recognition"])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=SubjectSerializer, responses={201: SubjectSerializer, 400: ErrorSerializer},
+                   tags=["recognition"])
+    def post(self, request: Request) -> Response:
+        body = SubjectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        subject = create_subject(owner=request.user, name=data["name"], consent=data.get("consent", False),
+                                 user=data.get("user"))
+        return Response(SubjectSerializer(selectors.get_subject(user=request.user, subject_id=subject.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class SubjectDetailApi(APIView):
+    """One subject. PATCH ``consent: false`` withdraws consent and erases its enrolled embeddings."""
+
+    @extend_schema(responses={200: SubjectSerializer, 404: ErrorSerializer}, tags=["recognition"])
+    def get(self, request: Request, subject_id: str) -> Response:
+        return Response(SubjectSerializer(selectors.get_subject(user=request.user, subject_id=subject_id)).data)
+
+    @extend_schema(request=SubjectSerializer, responses={200: SubjectSerializer, 400: ErrorSerializer,
+                                                         404: ErrorSerializer}, tags=["recognition"])
+    def patch(self, request: Request, subject_id: str) -> Response:
+        subject = selectors.get_subject(user=request.user, subject_id=subject_id)
+        body = SubjectSerializer(subject, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        update_subject(actor=request.user, subject=subject, fields=body.validated_data)
+        return Response(SubjectSerializer(selectors.get_subject(user=request.user, subject_id=subject_id)).data)
+
+    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"])
+    def delete(self, request: Request, subject_id: str) -> Response:
+        delete_subject(subject=selectors.get_subject(user=request.user, subject_id=subject_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EnrollApi(APIView):
+    """Enroll a face (the largest, or ``face_index``) into a subject that has consented."""
+
+    parser_classes = PARSERS
+
+    @extend_schema(**job_schema(EnrollSerializer))
+    def post(self, request: Request, subject_id: str) -> Response:
+        subject = selectors.get_subject(user=request.user, subject_id=subject_id)
+        body = EnrollSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = jobs.start_enroll(user=request.user, subject=subject,
+                                source=ImageSourceSerializer.source(body.validated_data),
+                                idempotency_key=idempotency_key(request))
+        return recognition_job_response(request, job)
+
+
+class PhotoDetailApi(APIView):
+    """One of your photos with its faces (after analysis). DELETE removes it, its file and its faces."""
+
+    @extend_schema(responses={200: PhotoSerializer, 404: ErrorSerializer}, tags=["recognition"])
+    def get(self, request: Request, photo_id: str) -> Response:
+        return Response(PhotoSerializer(selectors.get_photo(user=request.user, photo_id=photo_id)).data)
+
+    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"])
+    def delete(self, request: Request, photo_id: str) -> Response:
+        delete_photos([selectors.get_photo(user=request.user, photo_id=photo_id)])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BiometricsErasureApi(APIView):
+    """Erase all your biometric data: photos and files, faces, embeddings, subjects, recognition jobs."""
+
+    @extend_schema(responses={200: ErasureSerializer, 401: ErrorSerializer}, tags=["recognition"])
+    def delete(self, request: Request) -> Response:
+        return Response(erase_biometrics(request.user))

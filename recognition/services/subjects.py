@@ -1,0 +1,87 @@
+"""Gallery subjects: create, update (consent), delete, enroll faces, and keep their templates current.
+
+A subject's template is the unit-length mean of its enrolled faces' embeddings; the 1:N index holds one
+row per subject. Every change that can alter a subject's presence in the index is logged with
+``record_gallery_change`` in the same transaction, so each worker's index catches up on its next search.
+"""
+
+import numpy as np
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from beautyrec.core.errors import Conflict, InvalidInput
+from recognition.gallery import record_gallery_change
+from recognition.ml.embedder import l2_normalize
+from recognition.models import Face, Subject, embedding_from_bytes, embedding_to_bytes
+from recognition.services.embedding import embedding_model_version
+
+
+def _check_link(actor: AbstractBaseUser, user: AbstractBaseUser | None) -> None:
+    if user is not None and not actor.is_staff and user.pk != actor.pk:
+        raise InvalidInput("A subject can be linked to your own account only.", code="invalid_subject_user")
+
+
+def create_subject(*, owner: AbstractBaseUser, name: str, consent: bool = False,
+                   user: AbstractBaseUser | None = None) -> Subject:
+    _check_link(owner, user)
+    return Subject.objects.create(owner=owner, name=name, user=user, consent=consent,
+                                  consent_at=timezone.now() if consent else None)
+
+
+def _forget_biometrics(subject: Subject) -> None:
+    """Unlink the subject's faces, clear their embeddings and its template (consent gone or subject deleted)."""
+    Face.objects.filter(subject=subject).update(subject=None, enrolled_at=None, embedding=None)
+    subject.template, subject.template_model_version = None, None
+
+
+@transaction.atomic
+def update_subject(*, actor: AbstractBaseUser, subject: Subject, fields: dict) -> Subject:
+    """Apply ``name``, ``user`` and ``consent`` changes; withdrawing consent erases the subject's biometrics."""
+    if "user" in fields:
+        _check_link(actor, fields["user"])
+        subject.user = fields["user"]
+    if "name" in fields:
+        subject.name = fields["name"]
+    if "consent" in fields and fields["consent"] != subject.consent:
+        subject.consent = fields["consent"]
+        subject.consent_at = timezone.now() if subject.consent else None
+        if not subject.consent:
+            _forget_biometrics(subject)
+            record_gallery_change([subject.pk])
+    subject.save()
+    return subject
+
+
+@transaction.atomic
+def delete_subject(*, subject: Subject) -> None:
+    _forget_biometrics(subject)
+    record_gallery_change([subject.pk])
+    subject.delete()
+
+
+def update_template(subject: Subject) -> int:
+    """Recompute the subject's template from its enrolled faces; returns how many faces it averages."""
+    version = embedding_model_version()
+    embeddings = [embedding_from_bytes(e) for e in Face.objects.filter(
+        subject=subject, embedding__isnull=False, embedding_model_version=version).values_list("embedding", flat=True)]
+    if embeddings:
+        template = l2_normalize(np.mean(np.stack(embeddings), axis=0))
+        subject.template, subject.template_model_version = embedding_to_bytes(template), version
+    else:
+        subject.template, subject.template_model_version = None, None
+    subject.save(update_fields=["template", "template_model_version", "updated_at"])
+    record_gallery_change([subject.pk])
+    return len(embeddings)
+
+
+@transaction.atomic
+def enroll_face(*, subject: Subject, face: Face) -> int:
+    """Add ``face`` to the subject's gallery entry (idempotent); returns the number of enrolled faces."""
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    if not subject.consent:
+        raise Conflict("The subject has not consented to biometric enrollment.", code="consent_required")
+    if face.subject_id != subject.pk:
+        face.subject, face.enrolled_at = subject, timezone.now()
+        face.save(update_fields=["subject", "enrolled_at"])
+    return update_template(subject)

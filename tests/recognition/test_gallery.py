@@ -1,0 +1,66 @@
+"""Each worker's in-memory gallery follows the database through the change log, incrementally."""
+
+import numpy as np
+import pytest
+
+from recognition.gallery import Gallery
+from recognition.models import Face, GalleryChange, Photo, embedding_to_bytes
+from recognition.services.embedding import embedding_model_version
+from recognition.services.subjects import create_subject, delete_subject, enroll_face, update_subject
+
+pytestmark = pytest.mark.django_db
+
+
+def unit(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(128).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def enrolled_subject(owner, name: str, seed: int):
+    """A consented subject with one enrolled face whose embedding is ``unit(seed)`` (no image needed here)."""
+    subject = create_subject(owner=owner, name=name, consent=True)
+    photo = Photo.objects.create(owner=owner, file=f"photos/{name}.jpg", width=100, height=100, source_format="JPEG")
+    face = Face.objects.create(photo=photo, index=0, box=[0, 0, 50, 50], landmarks=[], landmarks5=[], detector="hog",
+                               detection_score=1.0, quality=1.0, embedding=embedding_to_bytes(unit(seed)),
+                               embedding_model_version=embedding_model_version())
+    enroll_face(subject=subject, face=face)
+    return subject
+
+
+def keys(results) -> list:
+    return [key for key, _ in results]
+
+
+def test_two_workers_see_enrollments_withdrawals_and_deletions(user, other_user):
+    a = enrolled_subject(user, "a", 1)
+    worker_1, worker_2 = Gallery(), Gallery()
+    assert worker_1.refresh() == 1 and worker_1.size() == 1  # built from the database on first use
+    assert worker_1.refresh() == 0  # nothing changed: nothing reloaded
+    b = enrolled_subject(other_user, "b", 2)
+    assert keys(worker_1.search(unit(2), 1)) == [b.pk]  # the search refreshed first
+    assert worker_1.size() == 2 and worker_1.size(owner_id=user.pk) == 1
+    assert keys(worker_2.search(unit(1), 2, owner_id=user.pk)) == [a.pk]
+
+    update_subject(actor=user, subject=a, fields={"consent": False})
+    assert worker_1.refresh() == 1
+    assert keys(worker_1.search(unit(1), 5)) == [b.pk]
+    delete_subject(subject=b)
+    assert worker_2.search(unit(2), 5) == [] and worker_2.size() == 0
+    assert worker_1.search(unit(2), 5) == []
+
+
+def test_a_replaced_database_triggers_a_rebuild(user):
+    enrolled_subject(user, "a", 1)
+    worker = Gallery()
+    worker.refresh()
+    worker.seq += 1000  # as if the log had been truncated under the worker
+    assert worker.refresh() == 1 and worker.seq == GalleryChange.objects.latest("seq").seq
+
+
+def test_a_template_from_another_model_version_is_not_served(user):
+    subject = enrolled_subject(user, "a", 1)
+    worker = Gallery()
+    worker.refresh()
+    type(subject).objects.filter(pk=subject.pk).update(template_model_version=None)
+    GalleryChange.objects.create(subject_id=subject.pk)
+    assert worker.search(unit(1), 1) == []
