@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -69,7 +68,6 @@ class Command(BaseCommand):
                                          seed=opts["seed"])
         configure_threads(settings.ML_NUM_THREADS)
         device = resolve_device(settings.ML_DEVICE)
-        torch.manual_seed(config.seed)
         started = time.monotonic()
         with tqdm(total=config.members * config.epochs, desc="train heads", unit="epoch", file=sys.stderr) as bar:
             model = training.fit(described.head_inputs(train), age[train], female[train], config, device,

@@ -48,7 +48,7 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
 def face_axes(landmarks5: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Unit vectors along the eye line (image left to right) and down the face, and the eye-centre distance.
 
-    From the 5-point layout (``recognition.ml.landmarks.five_from_68`` gives it for 68-point shapes too), so
+    From the 5-point layout (dlib's 5-point model runs in both landmark modes), so
     both landmark modes share one frame.
     """
     left_eye = landmarks5[0:2].mean(axis=0)  # subject's left: image right
