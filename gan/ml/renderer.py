@@ -211,6 +211,8 @@ def _eye_openings(lm: np.ndarray) -> list[np.ndarray]:
 def region_polygons(lm: np.ndarray, region: str, frame: FaceFrame) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(polygons to fill, polygons to cut out) of a named region."""
     s = frame.scale
+    if region == "face":
+        return [face_hull(lm, frame)], []
     if region == "lips":
         # dlib's outer lip points sit a little inside the vermilion border and, on a closed mouth, its inner
         # points a little outside the lips' meeting line: growing the outer contour by 3 % and shrinking a
@@ -294,7 +296,7 @@ def _grow(poly: np.ndarray, factor: float) -> np.ndarray:
 
 FEATHER: Final = {  # Gaussian radius as a share of the eye-corner distance
     "lips": 0.01, "lip_line": 0.01, "skin": 0.04, "under_eye": 0.05, "cheeks": 0.12, "cheekbones": 0.08,
-    "contour": 0.1, "eyelids": 0.05, "lash_line": 0.008, "lashes": 0.006, "brows": 0.02,
+    "contour": 0.1, "eyelids": 0.05, "lash_line": 0.008, "lashes": 0.006, "brows": 0.02, "face": 0.04,
 }
 
 
