@@ -18,6 +18,7 @@ import numpy as np
 from django.conf import settings
 
 from beautyrec.core import colour
+from beautyrec.core.errors import UnprocessableInput
 from beautyrec.core.images import decode_image
 from beautyrec.core.ml.runtime import cached, configure_threads, evict, resolve_device
 from beautyrec.core.models import ModelVersion
@@ -115,11 +116,12 @@ def run_training(*, config: TrainConfig, data_dir: Path, faces: int, version: st
             progress("faces", done[0], len(paths))
 
     crops, marks = cached_crops(paths, work / "cache", face_done)
-    holdout = max(8, len(crops) // 20)
-    bank, held = FaceBank(crops[holdout:], marks[holdout:]), FaceBank(crops[:holdout], marks[:holdout])
     real, _ = cached_crops(makeup_photo_paths(data_dir), work / "cache")
-    if not len(real) or len(bank) < 2:
-        raise ValueError("not enough faces or makeup photos found under the data folder")
+    if not len(real) or len(crops) < 4:
+        raise UnprocessableInput("Not enough faces or makeup photos were found under the data folder.",
+                                 code="training_data_missing")
+    holdout = min(max(8, len(crops) // 20), len(crops) // 4)  # 5 % (at least 8) held out for the metrics
+    bank, held = FaceBank(crops[holdout:], marks[holdout:]), FaceBank(crops[:holdout], marks[:holdout])
     book = shade_book(data_dir)
     state_path = work / f"{version}.state.pt"
     state_path.parent.mkdir(parents=True, exist_ok=True)
