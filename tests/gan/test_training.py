@@ -69,3 +69,9 @@ def test_training_job_reports_progress_registers_and_serves(data_dir, settings, 
     face = np.asarray(makeup_gan.CropBox(0, 0, 1).cut(np.zeros((4, 4, 3), np.uint8)))
     assert face.shape == (128, 128, 3) and isinstance(model, makeup_gan.Transfer)
 
+
+def test_shipped_checkpoint_is_small_and_loads():
+    path = Path(makeup_gan.__file__).parent / "weights" / "makeup_gan_default.pt"
+    assert path.stat().st_size <= 20 * 1024 * 1024
+    model = makeup_gan.load_transfer(str(path), torch.device("cpu"))
+    assert sum(p.numel() for p in model.generator.parameters()) > 100_000

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         with tqdm(total=len(faces), desc="render", file=sys.stderr) as bar:
             figures = evaluate_tryon(faces, options["segs"], progress=bar.update)
         if options["panel"]:
-            save_panel(tryon_panel_rows(faces[:4]), options["panel"])
+            save_panel(tryon_panel_rows(faces[::max(1, len(faces) // 4)][:4]), options["panel"])
         text = json.dumps(figures, indent=2)
         self.stdout.write(text)
         if options["json"]:
