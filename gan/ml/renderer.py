@@ -49,10 +49,20 @@ _EPS: Final = np.float32(216 / 24389)
 _KAPPA: Final = np.float32(24389 / 27)
 
 
+def _mat3(values: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``values @ matrix.T`` for (n, 3) rows as nine vector multiply-adds: BLAS takes 60 ms for 100k rows of
+    this shape on the shared box (small-matrix dispatch and thread hand-offs), this takes about 1 ms."""
+    x, y, z = values[:, 0], values[:, 1], values[:, 2]
+    return np.stack([x * matrix[i, 0] + y * matrix[i, 1] + z * matrix[i, 2] for i in range(3)], axis=1)
+
+
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """(n, 3) uint8 sRGB -> (n, 3) float32 CIELAB (D65)."""
-    xyz = _TO_LINEAR[rgb] @ _RGB_TO_XYZ_W.T
-    f = np.where(xyz > _EPS, np.cbrt(xyz), (_KAPPA * xyz + 16) / 116)
+    xyz = _mat3(_TO_LINEAR[rgb], _RGB_TO_XYZ_W)
+    f = np.cbrt(xyz)
+    dark = xyz <= _EPS  # the linear toe of L*: rare on faces, so fixed up only where it occurs
+    if dark.any():
+        f[dark] = (_KAPPA * xyz[dark] + 16) / 116
     return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
 
 
@@ -60,9 +70,11 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     """(n, 3) float32 CIELAB -> (n, 3) uint8 sRGB, clipped to the gamut and rounded."""
     fy = (lab[:, 0] + 16) / 116
     f = np.stack([fy + lab[:, 1] / 500, fy, fy - lab[:, 2] / 200], axis=1)
-    f3 = f * f * f
-    xyz = np.where(f3 > _EPS, f3, (116 * f - 16) / _KAPPA)
-    linear = np.clip(xyz @ _XYZ_W_TO_RGB.T, 0.0, 1.0)
+    xyz = f * f * f
+    dark = xyz <= _EPS
+    if dark.any():
+        xyz[dark] = (116 * f[dark] - 16) / _KAPPA
+    linear = np.clip(_mat3(xyz, _XYZ_W_TO_RGB), 0.0, 1.0)
     return np.rint(_TO_SRGB[np.rint(linear * _LINEAR_STEPS).astype(np.int32)]).astype(np.uint8)
 
 
