@@ -16,6 +16,7 @@ At full resolution only the predicted change is upsampled and added inside the f
 (:func:`paste_delta`), so the photo keeps its own sharpness and every pixel outside the face is untouched.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,6 +27,7 @@ from PIL import Image
 from torch import nn
 
 from gan.ml import renderer
+from recognition.ml.threads import one_intra_op_thread
 
 CROP: Final = 128
 REGIONS: Final = ("lips", "eyelids", "skin")
@@ -235,7 +237,10 @@ class Transfer:
                  reference_landmarks: np.ndarray) -> np.ndarray:
         box, src, src_masks = self.prepare(image, landmarks)
         _, ref, ref_masks = self.prepare(reference, reference_landmarks)
-        with torch.inference_mode():
+        # On CPU one intra-op thread: on a shared box torch's per-operator thread hand-offs cost more than they
+        # gain for a network this small (see recognition.ml.threads).
+        threads = one_intra_op_thread() if self.device.type == "cpu" else nullcontext()
+        with threads, torch.inference_mode():
             _, delta = self.generator(src, src_masks, ref, ref_masks)
         return paste_delta(image, landmarks, box, delta[0].permute(1, 2, 0).float().cpu().numpy())
 

@@ -210,6 +210,10 @@ def evaluate_transfer(faces: list[EvalFace], references: list[EvalFace], methods
     eyes: dict[str, list[float]] = {n: [] for n in names}
     identity: dict[str, list[float]] = {n: [] for n in names}
     times: dict[str, list[float]] = {n: [] for n in names}
+    if faces and references:  # first calls pay for lazy set-up (thread pools, allocator): not timed
+        for method in methods.values():
+            method(faces[0].pixels, faces[0].face.landmarks68, references[0].pixels,
+                   references[0].face.landmarks68)
     ref_colours = [(region_lab(r.pixels, r.face.landmarks68, "lips", r.pixels),
                     region_lab(r.pixels, r.face.landmarks68, "eyelids", r.pixels)) for r in references]
     for face in faces:
