@@ -105,11 +105,12 @@ def embedding_network() -> DlibFaceResNet:
 
 
 def run_training(*, config: TrainConfig, data_dir: Path, faces: int, version: str, activate: bool,
-                 output: Path | None = None, resume: bool = True, threads: int = 0,
+                 output: Path | None = None, resume: bool = True, threads: int = 0, command: str | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> ModelVersion:
     """Prepare the data, train (resuming a stopped run of the same version), save and register the model.
 
-    ``progress(stage, done, total)`` is called for data preparation ("faces") and for training ("train").
+    ``progress(stage, done, total)`` is called for data preparation ("faces") and for training ("train");
+    ``command`` is recorded as the training command (default: this process's command line).
     """
     configure_threads(threads)
     work = Path(settings.MODEL_ROOT) / "makeup_gan"
@@ -141,7 +142,8 @@ def run_training(*, config: TrainConfig, data_dir: Path, faces: int, version: st
     makeup_gan.save_checkpoint(str(target), state.generator, {"width": config.width, "code": config.code,
                                                               "config": config.__dict__, "metrics": metrics})
     uri = _uri_for(target) if output else f"makeup_gan/{version}.pt"
-    command = "python " + " ".join(shlex.quote(a) for a in sys.argv) if sys.argv else ""
+    if command is None:
+        command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
     mv = register_model_version(kind=GAN_KIND, version=version, uri=uri, metrics=metrics,
                                 training_command=command, activate=activate)
     evict(lambda key: isinstance(key, tuple) and key and key[0] == GAN_KIND)

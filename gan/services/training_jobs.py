@@ -1,5 +1,6 @@
 """GAN training as a Job on the gpu queue: the same run as ``train_makeup_gan``, reporting progress."""
 
+import json
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Final
@@ -40,6 +41,7 @@ def run_training_job(job: Job, progress: ProgressFn) -> dict[str, Any]:
 
     mv = run_training(config=TrainConfig(**params["config"]), data_dir=Path(settings.SHARED_DATA_DIR),
                       faces=params["faces"], version=params["version"], activate=params["activate"],
-                      threads=settings.ML_NUM_THREADS, progress=report)
+                      threads=settings.ML_NUM_THREADS, progress=report,
+                      command=f"celery task {TASK_TRAIN} (job {job.pk}): {json.dumps(params, sort_keys=True)}")
     return {"model_version": {"kind": mv.kind, "version": mv.version, "uri": mv.uri, "metrics": mv.metrics,
                               "is_active": mv.is_active}}

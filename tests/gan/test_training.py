@@ -62,6 +62,7 @@ def test_training_job_reports_progress_registers_and_serves(data_dir, settings, 
     mv = ModelVersion.objects.get(kind="makeup_gan", version="test-v1")
     assert mv.is_active and mv.sha256 and mv.metrics["steps"] == 2
     assert {"holdout_l1", "holdout_lip_de2000_to_target"} <= mv.metrics.keys()
+    assert mv.training_command.startswith(f"celery task gan.train_makeup_gan (job {job.pk})")
     assert job.result["model_version"]["version"] == "test-v1"
     # Serving loads the active version.
     assert service.transfer_model_version() == {"kind": "makeup_gan", "version": "test-v1"}
