@@ -76,3 +76,20 @@ def test_shipped_checkpoint_is_small_and_loads():
     assert path.stat().st_size <= 20 * 1024 * 1024
     model = makeup_gan.load_transfer(str(path), torch.device("cpu"))
     assert sum(p.numel() for p in model.generator.parameters()) > 100_000
+
+
+def test_gan_changes_only_the_face():
+    """The shipped generator's change is pasted back inside the feathered face mask only."""
+    from gan.ml import renderer
+    from tests.gan.conftest import load_face
+
+    face = load_face(FIXTURES / "makeup" / "images" / "examples_images_non-makeup_xfsy_0058.png")
+    reference = load_face(FIXTURES / "makeup" / "images" / "examples_images_makeup_vFG112.png")
+    model = makeup_gan.load_transfer(str(Path(makeup_gan.__file__).parent / "weights" / "makeup_gan_default.pt"),
+                                     torch.device("cpu"))
+    out = model(face.pixels, face.landmarks, reference.pixels, reference.landmarks)
+    mask = renderer.region_mask(face.landmarks, "face", face.pixels.shape[:2])
+    inside = mask.full(face.pixels.shape[:2], feathered=True) > 0
+    assert np.array_equal(out[~inside], face.pixels[~inside])
+    changed = np.abs(out.astype(int) - face.pixels.astype(int)).max(axis=-1)
+    assert (changed[inside] > 3).mean() > 0.05  # the look shows on the face
