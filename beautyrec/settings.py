@@ -231,6 +231,14 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # How long a request may wait for its job to finish before answering with the pending Job (seconds).
 JOB_WAIT_MAX_SECONDS = env.float("JOB_WAIT_MAX_SECONDS", default=30.0)
 
+# --- Privacy: retention of biometric data --------------------------------------------------------
+# Uploaded photos (with their faces and files) and recognition jobs are deleted this many days after upload by
+# the recognition.expire_photos beat task (cpu queue); photos holding a consented gallery face are kept until
+# consent is withdrawn or the person is erased. 0 keeps everything.
+PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["recognition-expire-photos"] = {
+    "task": "recognition.expire_photos", "schedule": env.float("PHOTO_RETENTION_SWEEP_SECONDS", default=3600.0)}
+
 # --- Security (active whenever DEBUG is off) ------------------------------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,10 +1,13 @@
 """Admin views of the recognition data. Biometric fields (embeddings, templates) are never shown or editable."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from recognition.models import Face, GalleryChange, Photo, Subject
+from recognition.services.erasure import erase_biometrics
 from recognition.services.photos import delete_photos
 from recognition.services.subjects import delete_subject
 
@@ -52,3 +55,22 @@ class SubjectAdmin(admin.ModelAdmin):
 class GalleryChangeAdmin(admin.ModelAdmin):
     list_display = ["seq", "subject_id", "created_at"]
     readonly_fields = ["seq", "subject_id", "created_at"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class BiometricUserAdmin(UserAdmin):
+    """The stock user admin plus the right-to-erasure action (the same service as DELETE /api/v1/me/biometrics/)."""
+
+    actions = ["erase_biometric_data"]
+
+    @admin.action(description="Erase all biometric data of the selected users", permissions=["delete"])
+    def erase_biometric_data(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            removed = erase_biometrics(user)
+            self.message_user(request, f"{user.get_username()}: erased "
+                              + ", ".join(f"{count} {kind}" for kind, count in sorted(removed.items())),
+                              messages.SUCCESS)
