@@ -1,7 +1,13 @@
-"""Helpers for the reliability tests: what is stored right now, and real face images in every shape."""
+"""Helpers for the reliability tests: what is stored right now, real face images in every shape, and real
+processes (workers, a private redis-server) for the fault tests."""
 
 import io
+import os
+import socket
 import struct
+import subprocess
+import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -54,3 +60,66 @@ def grid(paths: list[Path], columns: int) -> np.ndarray:
     tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % columns)
     rows = [np.concatenate(tiles[i:i + columns], axis=1) for i in range(0, len(tiles), columns)]
     return np.concatenate(rows, axis=0)
+
+
+def worker_env(**overrides: str) -> dict[str, str]:
+    """Environment for a worker or server subprocess: this one, one thread for torch, plus ``overrides``."""
+    return {**os.environ, "OMP_NUM_THREADS": "1", "ML_NUM_THREADS": "1", "LOG_LEVEL": "INFO", **overrides}
+
+
+def spawn_worker(env: dict[str, str], name: str, queues: str = "cpu,gpu", log: Path | None = None) -> subprocess.Popen:
+    """A real `celery worker` (one pool process, one message at a time), started and waited for until it answers."""
+    from beautyrec.celery import app as celery_app
+
+    out = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 - kept open for the process's life
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "beautyrec", "worker", "-Q", queues, "--concurrency", "1",
+         "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle", "-n", f"{name}@%h", "-l", "info"],
+        env=env, stdout=out, stderr=subprocess.STDOUT,
+    )
+    node = f"{name}@{os.uname().nodename}"
+    with celery_app.connection_for_write(env["CELERY_BROKER_URL"]) as conn:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker {name} exited early (see {log})")
+            if celery_app.control.ping(destination=[node], timeout=1, connection=conn):
+                return proc
+    proc.kill()
+    raise RuntimeError(f"worker {name} did not answer within 60 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def pool_children(pid: int) -> list[int]:
+    """The pool processes of a worker (the ones that run tasks), from /proc."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+def redis_server(port: int, log: Path) -> subprocess.Popen:
+    """A private, memory-only redis-server, so a test can stop the broker without touching the shared one."""
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=open(log, "a"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"redis-server on port {port} did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
