@@ -17,6 +17,7 @@ from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
 from beautyrec.core.errors import error_body
 from beautyrec.core.models import Job
 from recognition import selectors
+from recognition.api import examples
 from recognition.api.serializers import (
     AnalyzeSerializer,
     EnrollSerializer,
@@ -38,7 +39,8 @@ INPUT_ERROR_STATUS = {
     "consent_required": 409,
 }
 JOB_RESPONSES = {200: JobSerializer, 202: JobSerializer, 400: ErrorSerializer, 401: ErrorSerializer,
-                 404: ErrorSerializer, 409: ErrorSerializer, 413: ErrorSerializer, 422: ErrorSerializer}
+                 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 413: ErrorSerializer,
+                 422: ErrorSerializer}
 PARSERS = [MultiPartParser, FormParser, JSONParser]
 
 
@@ -50,9 +52,10 @@ def recognition_job_response(request: Request, job: Job) -> Response:
     return response
 
 
-def job_schema(request_serializer: type) -> dict:
+def job_schema(request_serializer: type, job_examples: list) -> dict:
     return {"request": {"multipart/form-data": request_serializer, "application/json": request_serializer},
-            "parameters": [WAIT_PARAMETER, IDEMPOTENCY_HEADER], "responses": JOB_RESPONSES, "tags": ["recognition"]}
+            "parameters": [WAIT_PARAMETER, IDEMPOTENCY_HEADER], "responses": JOB_RESPONSES, "tags": ["recognition"],
+            "examples": job_examples}
 
 
 class AnalyzeApi(APIView):
@@ -64,7 +67,7 @@ class AnalyzeApi(APIView):
 
     parser_classes = PARSERS
 
-    @extend_schema(**job_schema(AnalyzeSerializer))
+    @extend_schema(**job_schema(AnalyzeSerializer, examples.ANALYZE))
     def post(self, request: Request) -> Response:
         body = AnalyzeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -78,7 +81,7 @@ class VerifyApi(APIView):
 
     parser_classes = PARSERS
 
-    @extend_schema(**job_schema(VerifySerializer))
+    @extend_schema(**job_schema(VerifySerializer, examples.VERIFY))
     def post(self, request: Request) -> Response:
         body = VerifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -100,7 +103,7 @@ class IdentifyApi(APIView):
 
     parser_classes = PARSERS
 
-    @extend_schema(**job_schema(IdentifySerializer))
+    @extend_schema(**job_schema(IdentifySerializer, examples.IDENTIFY))
     def post(self, request: Request) -> Response:
         body = IdentifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -118,12 +121,13 @@ class SubjectListApi(generics.ListAPIView):
     def get_queryset(self):  # type: ignore[override]
         return selectors.visible_subjects(self.request.user)
 
-    @extend_schema(responses={200: SubjectSerializer(many=True), 401: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={200: SubjectSerializer(many=True), 401: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.SUBJECT_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=SubjectSerializer, responses={201: SubjectSerializer, 400: ErrorSerializer},
-                   tags=["recognition"])
+                   tags=["recognition"], examples=examples.SUBJECT_CREATE)
     def post(self, request: Request) -> Response:
         body = SubjectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -137,12 +141,14 @@ class SubjectListApi(generics.ListAPIView):
 class SubjectDetailApi(APIView):
     """One subject. PATCH ``consent: false`` withdraws consent and erases its enrolled embeddings."""
 
-    @extend_schema(responses={200: SubjectSerializer, 404: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={200: SubjectSerializer, 404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.SUBJECT_DETAIL)
     def get(self, request: Request, subject_id: str) -> Response:
         return Response(SubjectSerializer(selectors.get_subject(user=request.user, subject_id=subject_id)).data)
 
     @extend_schema(request=SubjectSerializer, responses={200: SubjectSerializer, 400: ErrorSerializer,
-                                                         404: ErrorSerializer}, tags=["recognition"])
+                                                         404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.SUBJECT_PATCH)
     def patch(self, request: Request, subject_id: str) -> Response:
         subject = selectors.get_subject(user=request.user, subject_id=subject_id)
         body = SubjectSerializer(subject, data=request.data, partial=True)
@@ -150,7 +156,8 @@ class SubjectDetailApi(APIView):
         update_subject(actor=request.user, subject=subject, fields=body.validated_data)
         return Response(SubjectSerializer(selectors.get_subject(user=request.user, subject_id=subject_id)).data)
 
-    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.SUBJECT_DELETE)
     def delete(self, request: Request, subject_id: str) -> Response:
         delete_subject(subject=selectors.get_subject(user=request.user, subject_id=subject_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -161,7 +168,7 @@ class EnrollApi(APIView):
 
     parser_classes = PARSERS
 
-    @extend_schema(**job_schema(EnrollSerializer))
+    @extend_schema(**job_schema(EnrollSerializer, examples.ENROLL))
     def post(self, request: Request, subject_id: str) -> Response:
         subject = selectors.get_subject(user=request.user, subject_id=subject_id)
         body = EnrollSerializer(data=request.data)
@@ -175,11 +182,13 @@ class EnrollApi(APIView):
 class PhotoDetailApi(APIView):
     """One of your photos with its faces (after analysis). DELETE removes it, its file and its faces."""
 
-    @extend_schema(responses={200: PhotoSerializer, 404: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={200: PhotoSerializer, 404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.PHOTO_DETAIL)
     def get(self, request: Request, photo_id: str) -> Response:
         return Response(PhotoSerializer(selectors.get_photo(user=request.user, photo_id=photo_id)).data)
 
-    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.PHOTO_DELETE)
     def delete(self, request: Request, photo_id: str) -> Response:
         delete_photos([selectors.get_photo(user=request.user, photo_id=photo_id)])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -188,6 +197,7 @@ class PhotoDetailApi(APIView):
 class BiometricsErasureApi(APIView):
     """Erase all your biometric data: photos and files, faces, embeddings, subjects, recognition jobs."""
 
-    @extend_schema(responses={200: ErasureSerializer, 401: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={200: ErasureSerializer, 401: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.ERASURE)
     def delete(self, request: Request) -> Response:
         return Response(erase_biometrics(request.user))
