@@ -1,7 +1,8 @@
 """Admin views of the recognition data. Biometric fields (embeddings, templates) are never shown or editable.
 
 Thumbnails (with the face boxes drawn) are served by admin views, so only signed-in staff with the view
-permission ever see a photo; an action erases chosen people's biometric data with the API's own service.
+permission ever see a photo; actions (for staff who may delete) erase chosen people's biometric data with the
+API's own service.
 """
 
 from collections.abc import Iterable
@@ -15,7 +16,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.html import format_html
 
@@ -34,24 +34,16 @@ def _image_response(data: bytes) -> HttpResponse:
     return response
 
 
-def erase_people(modeladmin: admin.ModelAdmin, request: HttpRequest, people: Iterable[AbstractBaseUser],
-                 action: str) -> TemplateResponse | None:
-    """Confirm, then erase each person's biometric data through ``erase_biometrics`` (as the API does)."""
+def erase_people(modeladmin: admin.ModelAdmin, request: HttpRequest, people: Iterable[AbstractBaseUser]) -> None:
+    """Erase each person's biometric data through ``erase_biometrics``, as ``DELETE /api/v1/me/biometrics/``."""
     people = sorted({p.pk: p for p in people if p is not None}.values(), key=lambda p: p.get_username())
     if not people:
         modeladmin.message_user(request, "None of the selected rows belongs to a user account.", messages.WARNING)
-        return None
-    if request.POST.get("confirmed") != "yes":
-        return TemplateResponse(request, "admin/recognition/erase_confirmation.html", {
-            **modeladmin.admin_site.each_context(request), "title": "Erase biometric data?", "people": people,
-            "action": action, "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "opts": modeladmin.model._meta,
-        })
     for person in people:
         removed = erase_biometrics(person)
-        summary = ", ".join(f"{n} {kind}" for kind, n in removed.items())
-        modeladmin.message_user(request, f"Erased the biometric data of {person.get_username()}: {summary}.")
-    return None
+        modeladmin.message_user(request, f"{person.get_username()}: erased "
+                                + ", ".join(f"{count} {kind}" for kind, count in sorted(removed.items())),
+                                messages.SUCCESS)
 
 
 class FaceInline(admin.TabularInline):
@@ -77,7 +69,7 @@ class PhotoAdmin(admin.ModelAdmin):
     search_fields = ["id", "owner__username"]
     readonly_fields = ["large_thumbnail", *[f.name for f in Photo._meta.fields]]
     inlines = [FaceInline]
-    actions = ["erase_owners_biometrics"]
+    actions = ["erase_owners_biometric_data"]
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         return [path("<uuid:photo_id>/thumbnail/", self.admin_site.admin_view(self.thumbnail_view),
@@ -99,10 +91,9 @@ class PhotoAdmin(admin.ModelAdmin):
         return format_html('<img src="{}?size=large" alt="photo with face boxes">',
                            reverse("admin:recognition_photo_thumbnail", args=[photo.pk]))
 
-    @admin.action(description="Erase all biometric data of the selected photos' owners")
-    def erase_owners_biometrics(self, request: HttpRequest, queryset: QuerySet[Photo]) -> TemplateResponse | None:
-        return erase_people(self, request, [p.owner for p in queryset.select_related("owner")],
-                            "erase_owners_biometrics")
+    @admin.action(description="Erase all biometric data of the selected photos' owners", permissions=["delete"])
+    def erase_owners_biometric_data(self, request: HttpRequest, queryset: QuerySet[Photo]) -> None:
+        erase_people(self, request, [p.owner for p in queryset.select_related("owner")])
 
     def delete_model(self, request: HttpRequest, obj: Photo) -> None:
         delete_photos([obj])  # the file too
@@ -178,7 +169,7 @@ class SubjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "owner__username", "user__username", "id"]
     readonly_fields = ["id", "consent_at", "template_model_version", "created_at", "updated_at"]
     exclude = ["template"]
-    actions = ["erase_people_biometrics"]
+    actions = ["erase_linked_users_biometric_data"]
 
     @admin.display(description="face")
     def thumbnail(self, subject: Subject) -> str:
@@ -192,10 +183,10 @@ class SubjectAdmin(admin.ModelAdmin):
     def enrolled_faces(self, subject: Subject) -> int:
         return subject.faces.count()
 
-    @admin.action(description="Erase all biometric data of the selected subjects' linked users")
-    def erase_people_biometrics(self, request: HttpRequest, queryset: QuerySet[Subject]) -> TemplateResponse | None:
-        return erase_people(self, request, [s.user for s in queryset.select_related("user")],
-                            "erase_people_biometrics")
+    @admin.action(description="Erase all biometric data of the selected subjects' linked users",
+                  permissions=["delete"])
+    def erase_linked_users_biometric_data(self, request: HttpRequest, queryset: QuerySet[Subject]) -> None:
+        erase_people(self, request, [s.user for s in queryset.select_related("user")])
 
     def delete_model(self, request: HttpRequest, obj: Subject) -> None:
         delete_subject(subject=obj)  # logs the gallery change so workers drop it
@@ -216,11 +207,11 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class PersonAdmin(UserAdmin):
-    """Django's user admin plus the right-to-erasure action."""
+class BiometricUserAdmin(UserAdmin):
+    """The stock user admin plus the right-to-erasure action (the same service as DELETE /api/v1/me/biometrics/)."""
 
-    actions = ["erase_biometrics"]
+    actions = ["erase_biometric_data"]
 
-    @admin.action(description="Erase all biometric data of the selected users")
-    def erase_biometrics(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
-        return erase_people(self, request, queryset, "erase_biometrics")
+    @admin.action(description="Erase all biometric data of the selected users", permissions=["delete"])
+    def erase_biometric_data(self, request: HttpRequest, queryset: QuerySet) -> None:
+        erase_people(self, request, queryset)

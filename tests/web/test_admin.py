@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -157,21 +159,33 @@ def test_thumbnails_are_for_staff_only(client, user, analysed_photo):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_erase_biometrics_action_confirms_then_erases(admin_client, analysed_photo, user):
-    url = reverse("admin:recognition_photo_changelist")
-    confirm = action(admin_client, url, "erase_owners_biometrics", [analysed_photo.pk])
-    assert "Yes, erase their biometric data" in confirm.content.decode()
-    assert Photo.objects.filter(pk=analysed_photo.pk).exists()  # nothing happens before confirmation
-    done = action(admin_client, url, "erase_owners_biometrics", [analysed_photo.pk], confirmed="yes")
-    assert "Erased the biometric data of alice: " in done.content.decode()
-    assert "1 photos, 1 faces" in done.content.decode()
+def test_erase_biometrics_of_photo_owners(admin_client, analysed_photo, user, other_user):
+    other = store_photo(owner=other_user, upload=(FIXTURES / "biden.jpg").read_bytes())
+    page = action(admin_client, reverse("admin:recognition_photo_changelist"), "erase_owners_biometric_data",
+                  [analysed_photo.pk])
+    assert [str(m) for m in page.context["messages"]] == ["alice: erased 1 faces, 0 jobs, 1 photos, 0 subjects"]
     assert not Photo.objects.filter(owner=user).exists()
     assert not Face.objects.filter(photo__owner=user).exists()
+    assert Photo.objects.filter(pk=other.pk).exists()  # only the selected photos' owners
 
 
-def test_erase_biometrics_from_the_user_admin(admin_client, analysed_photo, user):
-    url = reverse("admin:auth_user_changelist")
-    action(admin_client, url, "erase_biometrics", [user.pk], confirmed="yes")
+def test_erase_biometrics_of_subjects_linked_users(admin_client, analysed_photo, user):
+    subject = Subject.objects.create(owner=user, user=user, name="Alice", consent=True, consent_at=timezone.now())
+    action(admin_client, reverse("admin:recognition_subject_changelist"), "erase_linked_users_biometric_data",
+           [subject.pk])
+    assert not Subject.objects.filter(pk=subject.pk).exists()
+    assert not Photo.objects.filter(owner=user).exists()
+
+
+def test_erase_biometrics_from_the_user_admin_needs_delete_permission(admin_client, analysed_photo, user,
+                                                                       django_user_model):
+    clerk = django_user_model.objects.create_user("clerk", password="clerk-pass-123", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
+    clerk_client = Client()
+    clerk_client.force_login(clerk)
+    action(clerk_client, reverse("admin:auth_user_changelist"), "erase_biometric_data", [user.pk])
+    assert Photo.objects.filter(owner=user).count() == 1
+    action(admin_client, reverse("admin:auth_user_changelist"), "erase_biometric_data", [user.pk])
     assert not Photo.objects.filter(owner=user).exists()
 
 
