@@ -141,8 +141,9 @@ class FaceAdmin(admin.ModelAdmin):
         skin = face.attributes.get("skin") or {}
         if not skin.get("hex"):
             return ""
-        return format_html('<span style="display:inline-block;width:24px;height:16px;border:1px solid #888;'
-                           'background:{}"></span> Monk {}', skin["hex"], skin.get("monk", "?"))
+        return format_html('<span style="white-space:nowrap"><span style="display:inline-block;width:24px;'
+                           'height:16px;border:1px solid #888;background:{}"></span> Monk {}</span>', skin["hex"],
+                           skin.get("monk", "?"))
 
     @admin.display(description="undertone")
     def undertone(self, face: Face) -> str:

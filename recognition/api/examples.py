@@ -81,4 +81,5 @@ SUBJECT_PATCH = [
 SUBJECT_DELETE = [SUBJECT_NOT_FOUND]
 PHOTO_DETAIL = [response_example("Analysed photo", RECORDED["photo"]), PHOTO_NOT_FOUND]
 PHOTO_DELETE = [PHOTO_NOT_FOUND]
+PHOTO_IMAGE = [PHOTO_NOT_FOUND]
 ERASURE = [response_example("What was erased", RECORDED["erase"])]

@@ -5,6 +5,8 @@ subject without consent or enrollment), the answer is that 4xx error with the jo
 client that waited gets the same kind of answer as for a bad upload.
 """
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -12,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from beautyrec.core.api.binary import JpegApiView, jpeg_response
 from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, idempotency_key, job_response
 from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
 from beautyrec.core.errors import error_body
@@ -192,6 +195,21 @@ class PhotoDetailApi(APIView):
     def delete(self, request: Request, photo_id: str) -> Response:
         delete_photos([selectors.get_photo(user=request.user, photo_id=photo_id)])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhotoImageApi(JpegApiView):
+    """The stored photo as a JPEG: upright (EXIF applied), without metadata, at most PROCESSING_MAX_SIDE pixels.
+
+    Any upload format (HEIC included) comes back as JPEG, so browsers can show it; face boxes and landmarks
+    are in the photo's ``width`` x ``height`` pixels (scale by the JPEG's size over those).
+    """
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ErrorSerializer},
+                   tags=["recognition"], examples=examples.PHOTO_IMAGE)
+    def get(self, request: Request, photo_id: str) -> HttpResponse:
+        photo = selectors.get_photo(user=request.user, photo_id=photo_id)
+        with photo.file.open("rb") as fh:
+            return jpeg_response(fh.read())
 
 
 class BiometricsErasureApi(APIView):

@@ -23,6 +23,11 @@ def operations(schema):
                 yield f"{method.upper()} {path}", operation
 
 
+def documented_media(media_type: str) -> bool:
+    """Binary bodies (image bytes) have no meaningful example; every JSON or form body must have one."""
+    return not media_type.startswith("image/")
+
+
 def has_examples(media: dict) -> bool:
     return bool(media.get("examples") or "example" in media)
 
@@ -41,7 +46,7 @@ def test_every_operation_has_request_and_response_examples(schema):
                 missing.append(f"{name}: request {media_type}")
         for status, response in operation["responses"].items():
             for media_type, media in response.get("content", {}).items():
-                if not has_examples(media):
+                if documented_media(media_type) and not has_examples(media):
                     missing.append(f"{name}: response {status} {media_type}")
     assert missing == []
 

@@ -5,6 +5,8 @@ analysis job has finished when the upload's answer arrives and the page follows 
 """
 
 import pytest
+from PIL import Image
+from pillow_heif import from_pillow
 
 from recognition.models import Face
 from tests.conftest import FIXTURES
@@ -73,3 +75,19 @@ def test_full_flow_in_chromium(page, live_server, demo_user, test_output):
         return [c.width, c.height, coloured > 50];
     }""") == [face.photo.width, face.photo.height, True]
     page.screenshot(path=str(test_output / "e2e.png"), full_page=True)
+
+
+def test_heic_selfie_is_shown_from_the_services_jpeg(page, live_server, demo_user, tmp_path):
+    # Chromium cannot decode HEIC; the page falls back to GET /photos/{id}/image/ and still draws the photo.
+    heic = tmp_path / "selfie.heic"
+    from_pillow(Image.open(FIXTURES / "obama.jpg").convert("RGB")).save(str(heic), quality=90)
+    sign_in(page, live_server)
+    page.set_input_files("#selfie-file", str(heic))
+    page.wait_for_selector("#analysis:not([hidden])", timeout=120_000)
+    face = Face.objects.get(photo__owner=demo_user, index=0)
+    assert face.photo.source_format == "HEIF"
+    left, top, right, bottom = face.box
+    # Inside the face box, the canvas shows skin, not the grey a missing photo would leave.
+    r, g, b = page.evaluate(f"""() => Array.from(document.querySelector('#photo-canvas').getContext('2d')
+        .getImageData({(left + right) / 2 + 30}, {(top + bottom) / 2 + 30}, 1, 1).data.slice(0, 3))""")
+    assert r > g > b and (r, g, b) != (0xDD, 0xDD, 0xDD)

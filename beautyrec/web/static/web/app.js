@@ -201,6 +201,11 @@ async function analyze(file) {
   }
   state.photo = { id: result.photo_id, width: result.width, height: result.height };
   state.face = result.faces[0];
+  if (!state.bitmap) {
+    // A format this browser cannot show (HEIC in Chromium): the service's stored copy is an upright JPEG.
+    const stored = await apiBlob(`/api/v1/recognition/photos/${result.photo_id}/image/`).catch(() => null);
+    state.bitmap = stored ? await createImageBitmap(stored).catch(() => null) : null;
+  }
   drawAnalysis(result);
   showAttributes(result);
   $("#analysis").hidden = false;
