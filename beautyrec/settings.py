@@ -29,7 +29,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "beautyrec.web.apps.BeautyrecAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,11 +43,13 @@ INSTALLED_APPS = [
     "beautyrec.recommender",
     "recognition",
     "gan",
+    "beautyrec.web",
 ]
 
 MIDDLEWARE = [
     "beautyrec.core.uploads.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "beautyrec.core.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +102,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+# WhiteNoise serves static files (the demo client, admin, Swagger UI) from the app itself; with DEBUG off run
+# `manage.py collectstatic` first, with DEBUG on they are found in the apps directly.
+WHITENOISE_USE_FINDERS = DEBUG
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Trained model files (attribute heads, GAN checkpoints, recommender versions) live here, out of git.

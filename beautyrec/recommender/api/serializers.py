@@ -1,15 +1,8 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from beautyrec.recommender.models import Category, Product, Undertone
 
 
-@extend_schema_serializer(examples=[OpenApiExample("Foundation shade", response_only=True, value={
-    "id": 41, "sku": "fdn-3f0c2a9e1b7d", "brand": "Anastasia Beverly Hills", "name": "Luminous Foundation",
-    "category": "foundation", "shade_name": "355N", "shade_hex": "#a06f4a",
-    "shade_lab": [51.08, 15.13, 28.27], "finish": "", "undertone": "neutral", "coverage": "", "price": None,
-    "currency": "", "tags": ["demo"], "image_url": "",
-})])
 class ProductSerializer(serializers.ModelSerializer):
     shade_lab = serializers.SerializerMethodField()
 

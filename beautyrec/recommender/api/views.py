@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, idempotency_key, job_response
 from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
 from beautyrec.recommender import selectors
+from beautyrec.recommender.api import examples
 from beautyrec.recommender.api.serializers import (
     CatalogImportSerializer,
     ProductFilterSerializer,
@@ -28,13 +29,15 @@ class ProductListApi(generics.ListAPIView):
         return selectors.active_products(**filters.validated_data)
 
     @extend_schema(parameters=[ProductFilterSerializer], tags=["catalogue"],
-                   responses={200: ProductSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer})
+                   responses={200: ProductSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
+                   examples=examples.PRODUCT_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
 
 class ProductDetailApi(APIView):
-    @extend_schema(responses={200: ProductSerializer, 404: ErrorSerializer}, tags=["catalogue"])
+    @extend_schema(responses={200: ProductSerializer, 404: ErrorSerializer}, tags=["catalogue"],
+                   examples=examples.PRODUCT_DETAIL)
     def get(self, request: Request, product_id: int) -> Response:
         return Response(ProductSerializer(selectors.get_active_product(product_id)).data)
 
@@ -47,7 +50,7 @@ class CatalogImportApi(APIView):
 
     @extend_schema(request=CatalogImportSerializer, parameters=[WAIT_PARAMETER, IDEMPOTENCY_HEADER],
                    responses={200: JobSerializer, 202: JobSerializer, 400: ErrorSerializer, 403: ErrorSerializer,
-                              413: ErrorSerializer}, tags=["catalogue"])
+                              413: ErrorSerializer}, tags=["catalogue"], examples=examples.CATALOG_IMPORT)
     def post(self, request: Request) -> Response:
         body = CatalogImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
