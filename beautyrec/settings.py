@@ -218,10 +218,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Tasks that run models (inference, rendering, training) go to the gpu queue; everything else to cpu.
-GPU_TASKS: tuple[str, ...] = ("recognition.analyze", "recognition.enroll", "recognition.verify", "recognition.identify")
+GPU_TASKS: tuple[str, ...] = ("recognition.analyze", "recognition.enroll", "recognition.verify", "recognition.identify",
+                              "gan.preview")
 GPU_TASK_SOFT_TIME_LIMIT = env.int("GPU_TASK_SOFT_TIME_LIMIT", default=300)
 GPU_TASK_TIME_LIMIT = env.int("GPU_TASK_TIME_LIMIT", default=360)
-GPU_TRAINING_TASKS: tuple[str, ...] = ()
+GPU_TRAINING_TASKS: tuple[str, ...] = ("gan.train_makeup_gan",)
 TRAINING_TIME_LIMIT = env.int("TRAINING_TIME_LIMIT", default=6 * 3600)
 CELERY_TASK_ROUTES = {name: {"queue": "gpu"} for name in GPU_TASKS + GPU_TRAINING_TASKS}
 # Redelivery after a killed worker is safe because job tasks are idempotent (see beautyrec.core.jobs).
@@ -232,7 +233,13 @@ CELERY_TASK_ANNOTATIONS = {
     **{name: {**_GPU_TASK_OPTIONS, "soft_time_limit": TRAINING_TIME_LIMIT,
               "time_limit": TRAINING_TIME_LIMIT + 300} for name in GPU_TRAINING_TASKS},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "gan-purge-expired-previews": {"task": "gan.purge_expired_previews", "schedule": 3600.0},
+}
+
+# --- Previews (gan) -------------------------------------------------------------------------------
+# Preview images are face images: they expire (and are deleted by the hourly beat task) after this long.
+PREVIEW_RETENTION_HOURS = env.int("PREVIEW_RETENTION_HOURS", default=24)
 
 # How long a request may wait for its job to finish before answering with the pending Job (seconds).
 JOB_WAIT_MAX_SECONDS = env.float("JOB_WAIT_MAX_SECONDS", default=30.0)
