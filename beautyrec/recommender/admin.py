@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from beautyrec.recommender.models import CatalogImport, Product
+from beautyrec.recommender.models import CatalogImport, Interaction, Product
 
 
 @admin.register(Product)
@@ -33,3 +33,12 @@ class ProductAdmin(admin.ModelAdmin):
 @admin.register(CatalogImport)
 class CatalogImportAdmin(admin.ModelAdmin):
     list_display = ["original_name", "uploaded_by", "created_at"]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ["timestamp", "user", "kind", "value", "product", "client_event_id"]
+    list_filter = ["kind"]
+    search_fields = ["client_event_id", "user__username", "product__sku"]
+    raw_id_fields = ["user", "product"]
+    date_hierarchy = "timestamp"

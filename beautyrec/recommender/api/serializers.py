@@ -1,7 +1,14 @@
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from beautyrec.recommender.models import Category, Product, Undertone
+from beautyrec.recommender.models import Category, Interaction, InteractionKind, Product, Undertone
+
+# A client clock this far ahead is tolerated; further is a bad timestamp.
+MAX_CLOCK_SKEW = timedelta(minutes=10)
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Foundation shade", response_only=True, value={
@@ -32,3 +39,46 @@ class ProductFilterSerializer(serializers.Serializer):
 
 class CatalogImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A .csv (header row) or .json catalogue file.")
+
+
+@extend_schema_serializer(examples=[
+    OpenApiExample("A rating", request_only=True, value={
+        "product": 41, "kind": "rating", "value": 5, "client_event_id": "web-7f3a-0001",
+        "timestamp": "2026-05-01T10:15:00Z"}),
+    OpenApiExample("A try-on", request_only=True, value={
+        "product": 41, "kind": "try_on", "preview": "0b8f4a52-64c4-4b47-9a65-2d0f1f3c9e10",
+        "client_event_id": "web-7f3a-0002"}),
+])
+class InteractionInSerializer(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    kind = serializers.ChoiceField(choices=InteractionKind.choices)
+    value = serializers.FloatField(required=False, allow_null=True, min_value=1.0, max_value=5.0)
+    preview = serializers.UUIDField(required=False, allow_null=True)
+    client_event_id = serializers.CharField(max_length=64, min_length=1)
+    timestamp = serializers.DateTimeField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kind, value = attrs["kind"], attrs.get("value")
+        if kind == InteractionKind.RATING and value is None:
+            raise serializers.ValidationError({"value": "A rating needs a value from 1 to 5."})
+        if kind != InteractionKind.RATING and value is not None:
+            raise serializers.ValidationError({"value": "Only a rating has a value."})
+        if kind != InteractionKind.TRY_ON and attrs.get("preview") is not None:
+            raise serializers.ValidationError({"preview": "Only a try_on refers to a preview."})
+        stamp = attrs.get("timestamp")
+        if stamp is not None and stamp > timezone.now() + MAX_CLOCK_SKEW:
+            raise serializers.ValidationError({"timestamp": "The timestamp is in the future."})
+        return attrs
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Interaction
+        fields = ["id", "product", "kind", "value", "preview", "client_event_id", "timestamp", "created_at"]
+
+
+@extend_schema_serializer(examples=[OpenApiExample("Stored", response_only=True,
+                                                   value={"created": 2, "duplicates": 1})])
+class InteractionResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()

@@ -8,13 +8,18 @@ from rest_framework.views import APIView
 
 from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, idempotency_key, job_response
 from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
+from beautyrec.core.errors import InvalidInput
 from beautyrec.recommender import selectors
 from beautyrec.recommender.api.serializers import (
     CatalogImportSerializer,
+    InteractionInSerializer,
+    InteractionResultSerializer,
+    InteractionSerializer,
     ProductFilterSerializer,
     ProductSerializer,
 )
 from beautyrec.recommender.services.imports import start_catalog_import
+from beautyrec.recommender.services.interactions import MAX_BATCH, record_interactions
 
 
 class ProductListApi(generics.ListAPIView):
@@ -54,3 +59,33 @@ class CatalogImportApi(APIView):
         job, _ = start_catalog_import(user=request.user, upload=body.validated_data["file"],
                                       idempotency_key=idempotency_key(request))
         return job_response(request, job)
+
+
+class InteractionsApi(generics.ListAPIView):
+    """GET: the user's own interactions, newest first. POST: one event or a list; repeats are not stored twice."""
+
+    serializer_class = InteractionSerializer
+
+    def get_queryset(self):  # type: ignore[override]
+        return selectors.user_interactions(user=self.request.user)
+
+    @extend_schema(responses={200: InteractionSerializer(many=True), 401: ErrorSerializer}, tags=["interactions"])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=InteractionInSerializer(many=True),
+                   responses={201: InteractionResultSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+                   tags=["interactions"],
+                   description="Body: one interaction object or a list of up to 500. Each `client_event_id` is "
+                               "stored once per user; a repeat (a client retry) counts under `duplicates`.")
+    def post(self, request: Request) -> Response:
+        many = isinstance(request.data, list)
+        if many and not request.data:
+            raise InvalidInput("The list of interactions is empty.", code="empty_batch")
+        if many and len(request.data) > MAX_BATCH:
+            raise InvalidInput(f"At most {MAX_BATCH} interactions per request.", code="batch_too_large")
+        body = InteractionInSerializer(data=request.data, many=many)
+        body.is_valid(raise_exception=True)
+        events = body.validated_data if many else [body.validated_data]
+        created, duplicates = record_interactions(user=request.user, events=events)
+        return Response({"created": created, "duplicates": duplicates}, status=201)
