@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 
 from beautyrec.recommender.models import CatalogImport, Interaction, Product
@@ -23,11 +24,13 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate the selected products")
     def activate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        self.message_user(request, f"{queryset.update(is_active=True)} product(s) activated.")
+        count = queryset.update(is_active=True, updated_at=timezone.now())
+        self.message_user(request, f"{count} product(s) activated.")
 
     @admin.action(description="Deactivate the selected products")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        self.message_user(request, f"{queryset.update(is_active=False)} product(s) deactivated.")
+        count = queryset.update(is_active=False, updated_at=timezone.now())
+        self.message_user(request, f"{count} product(s) deactivated.")
 
 
 @admin.register(CatalogImport)

@@ -82,3 +82,28 @@ class InteractionSerializer(serializers.ModelSerializer):
 class InteractionResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     duplicates = serializers.IntegerField()
+
+
+class RecommendationSerializer(serializers.Serializer):
+    product = ProductSerializer()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+@extend_schema_serializer(examples=[OpenApiExample("Cold start with a selfie", response_only=True, value={
+    "profile": {"face_id": 12, "photo_id": "9b2f0d4e-8a51-4f7e-bb8e-1c2d3e4f5a6b", "skin_lab": [52.3, 14.1, 24.8],
+                "skin_hex": "#a1734f", "ita": 5.2, "monk": 6, "undertone": "warm", "face_shape": "oval",
+                "age_band": "30-39", "lip_lab": [45.2, 28.4, 14.0], "lip_hex": "#9c5a5a", "depth": "medium",
+                "cohort": "medium warm"},
+    "model_version": "prior",
+    "results": [{"product": {"id": 41, "sku": "fdn-3f0c2a9e1b7d", "brand": "Anastasia Beverly Hills",
+                             "name": "Luminous Foundation", "category": "foundation", "shade_name": "355N",
+                             "shade_hex": "#a06f4a", "shade_lab": [51.08, 15.13, 28.27], "finish": "",
+                             "undertone": "neutral", "coverage": "", "price": None, "currency": "", "tags": [],
+                             "image_url": ""},
+                 "score": 0.8123, "reasons": ["shade within dE 1.8 of your skin"]}],
+})])
+class RecommendationsSerializer(serializers.Serializer):
+    profile = serializers.DictField(allow_null=True, help_text="The face profile used, or null without a selfie.")
+    model_version = serializers.CharField()
+    results = RecommendationSerializer(many=True)

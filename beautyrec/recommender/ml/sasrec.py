@@ -220,3 +220,10 @@ def sasrec_scorer(model: SasRec, histories: list[np.ndarray]) -> Callable[[np.nd
         return model.next_item_log_probs(seq).exp().numpy()
 
     return score
+
+
+def next_item_probabilities(model: SasRec, history: np.ndarray) -> np.ndarray:
+    """Numpy in, numpy out for serving: P(next item) over items 1..n (index 0 is padding, probability 0)."""
+    seq = torch.from_numpy(pad_batch([np.asarray(history, dtype=np.int64)], model.config.max_len))
+    with torch.inference_mode():
+        return model.next_item_log_probs(seq)[0].exp().numpy()
