@@ -29,7 +29,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "beautyrec.web.apps.BeautyrecAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,11 +43,13 @@ INSTALLED_APPS = [
     "beautyrec.recommender",
     "recognition",
     "gan",
+    "beautyrec.web",
 ]
 
 MIDDLEWARE = [
     "beautyrec.core.uploads.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "beautyrec.core.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +102,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+# WhiteNoise serves static files (the demo client, admin, Swagger UI) from the app itself; with DEBUG off run
+# `manage.py collectstatic` first, with DEBUG on they are found in the apps directly.
+WHITENOISE_USE_FINDERS = DEBUG
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Trained model files (attribute heads, GAN checkpoints, recommender versions) live here, out of git.
@@ -212,10 +218,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Tasks that run models (inference, rendering, training) go to the gpu queue; everything else to cpu.
-GPU_TASKS: tuple[str, ...] = ("recognition.analyze", "recognition.enroll", "recognition.verify", "recognition.identify")
+GPU_TASKS: tuple[str, ...] = ("recognition.analyze", "recognition.enroll", "recognition.verify", "recognition.identify",
+                              "gan.preview")
 GPU_TASK_SOFT_TIME_LIMIT = env.int("GPU_TASK_SOFT_TIME_LIMIT", default=300)
 GPU_TASK_TIME_LIMIT = env.int("GPU_TASK_TIME_LIMIT", default=360)
-GPU_TRAINING_TASKS: tuple[str, ...] = ()
+GPU_TRAINING_TASKS: tuple[str, ...] = ("gan.train_makeup_gan",)
 TRAINING_TIME_LIMIT = env.int("TRAINING_TIME_LIMIT", default=6 * 3600)
 CELERY_TASK_ROUTES = {name: {"queue": "gpu"} for name in GPU_TASKS + GPU_TRAINING_TASKS}
 # Redelivery after a killed worker is safe because job tasks are idempotent (see beautyrec.core.jobs).
@@ -226,7 +233,13 @@ CELERY_TASK_ANNOTATIONS = {
     **{name: {**_GPU_TASK_OPTIONS, "soft_time_limit": TRAINING_TIME_LIMIT,
               "time_limit": TRAINING_TIME_LIMIT + 300} for name in GPU_TRAINING_TASKS},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "gan-purge-expired-previews": {"task": "gan.purge_expired_previews", "schedule": 3600.0},
+}
+
+# --- Previews (gan) -------------------------------------------------------------------------------
+# Preview images are face images: they expire (and are deleted by the hourly beat task) after this long.
+PREVIEW_RETENTION_HOURS = env.int("PREVIEW_RETENTION_HOURS", default=24)
 
 # How long a request may wait for its job to finish before answering with the pending Job (seconds).
 JOB_WAIT_MAX_SECONDS = env.float("JOB_WAIT_MAX_SECONDS", default=30.0)

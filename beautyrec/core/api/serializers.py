@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from beautyrec.core.errors import InvalidInput
@@ -43,14 +43,6 @@ class JobErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-@extend_schema_serializer(examples=[
-    OpenApiExample("Finished analysis", value={
-        "id": "6f1c2f0e-7d7a-4c3e-9f0e-5b7f2a9d1c11", "kind": "catalog_import", "status": "succeeded",
-        "progress": 100, "stage": "done", "result": {"created": 12, "updated": 0, "rows": 12}, "error": None,
-        "created_at": "2026-11-25T10:00:00Z", "started_at": "2026-11-25T10:00:00Z",
-        "finished_at": "2026-11-25T10:00:01Z", "url": "/api/v1/jobs/6f1c2f0e-7d7a-4c3e-9f0e-5b7f2a9d1c11/",
-    }, response_only=True),
-])
 class JobSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()

@@ -1,0 +1,93 @@
+"""The demo web client in a real browser (headless Chromium): sign in, upload a real selfie, see the results.
+
+The page talks to a live server only through the public REST API with a token; Celery runs eagerly, so the
+analysis job has finished when the upload's answer arrives and the page follows it on the jobs endpoint.
+"""
+
+import pytest
+from PIL import Image
+from pillow_heif import from_pillow
+
+from recognition.models import Face
+from tests.conftest import FIXTURES
+
+PASSWORD = "demo-pass-123"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo_user(django_user_model):
+    return django_user_model.objects.create_user("demo", password=PASSWORD)
+
+
+def sign_in(page, live_server) -> None:
+    page.goto(live_server.url + "/")
+    page.fill("#username", "demo")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#selfie:not([hidden])")
+
+
+def test_the_page_is_served_with_local_assets_only(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<script src="/static/web/app.js">' in html
+    assert "http://" not in html and "https://" not in html  # no CDN
+    assert '"monk_swatches": ["#f6ede4"' in html
+
+
+def test_wrong_password_shows_the_api_error(page, live_server, demo_user):
+    page.goto(live_server.url + "/")
+    page.fill("#password", "not-the-password")
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#messages .error")
+    assert "invalid_credentials" in page.inner_text("#messages")
+    assert page.is_visible("#sign-in")
+
+
+def test_full_flow_in_chromium(page, live_server, demo_user, test_output):
+    sign_in(page, live_server)
+    assert page.inner_text("#signed-in-as") == "signed in as demo"
+    page.set_input_files("#selfie-file", str(FIXTURES / "obama.jpg"))
+    page.wait_for_selector("#analysis:not([hidden])", timeout=120_000)
+
+    face = Face.objects.get(photo__owner=demo_user, index=0)
+    skin, attributes = face.attributes["skin"], face.attributes
+    assert page.get_attribute("#photo-canvas", "data-faces") == "1"
+    assert page.get_attribute("#analysis-progress", "data-status") == "succeeded"
+    assert "100%" in page.inner_text("#analysis-progress .job-label")
+    assert page.get_attribute("[data-attr=skin] .swatch", "data-hex") == skin["hex"]
+    assert page.get_attribute("[data-attr=monk] [data-monk]", "data-monk") == str(skin["monk"])
+    assert page.inner_text("[data-attr=monk]").endswith(f"Monk {skin['monk']} of 10")
+    assert page.inner_text("[data-attr=undertone]") == attributes["undertone"]["label"]
+    assert page.inner_text("[data-attr=face_shape]") == attributes["face_shape"]["label"]
+    assert page.inner_text("[data-attr=age]").startswith(attributes["age"]["band"])
+    # The real pipeline on this photo: an adult man with medium skin (see the recognition tests).
+    assert 3 <= skin["monk"] <= 7
+    assert attributes["age"]["band"] in {"35-44", "45-54", "55-64"}
+    # The landmarks are drawn over the photo: the canvas is the photo's size and not blank.
+    assert page.evaluate("""() => {
+        const c = document.querySelector('#photo-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let coloured = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 250 && d[i + 1] < 100 && d[i + 2] > 140) coloured++;
+        return [c.width, c.height, coloured > 50];
+    }""") == [face.photo.width, face.photo.height, True]
+    page.screenshot(path=str(test_output / "e2e.png"), full_page=True)
+
+
+def test_heic_selfie_is_shown_from_the_services_jpeg(page, live_server, demo_user, tmp_path):
+    # Chromium cannot decode HEIC; the page falls back to GET /photos/{id}/image/ and still draws the photo.
+    heic = tmp_path / "selfie.heic"
+    from_pillow(Image.open(FIXTURES / "obama.jpg").convert("RGB")).save(str(heic), quality=90)
+    sign_in(page, live_server)
+    page.set_input_files("#selfie-file", str(heic))
+    page.wait_for_selector("#analysis:not([hidden])", timeout=120_000)
+    face = Face.objects.get(photo__owner=demo_user, index=0)
+    assert face.photo.source_format == "HEIF"
+    left, top, right, bottom = face.box
+    # Inside the face box, the canvas shows skin, not the grey a missing photo would leave.
+    r, g, b = page.evaluate(f"""() => Array.from(document.querySelector('#photo-canvas').getContext('2d')
+        .getImageData({(left + right) / 2 + 30}, {(top + bottom) / 2 + 30}, 1, 1).data.slice(0, 3))""")
+    assert r > g > b and (r, g, b) != (0xDD, 0xDD, 0xDD)
