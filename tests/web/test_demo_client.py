@@ -4,12 +4,15 @@ The page talks to a live server only through the public REST API with a token; C
 analysis job has finished when the upload's answer arrives and the page follows it on the jobs endpoint.
 """
 
+import io
+
 import pytest
 from PIL import Image
 from pillow_heif import from_pillow
 
 from recognition.models import Face
 from tests.conftest import FIXTURES
+from tests.web.conftest import launch
 
 PASSWORD = "demo-pass-123"
 pytestmark = pytest.mark.browser
@@ -91,3 +94,27 @@ def test_heic_selfie_is_shown_from_the_services_jpeg(page, live_server, demo_use
     r, g, b = page.evaluate(f"""() => Array.from(document.querySelector('#photo-canvas').getContext('2d')
         .getImageData({(left + right) / 2 + 30}, {(top + bottom) / 2 + 30}, 1, 1).data.slice(0, 3))""")
     assert r > g > b and (r, g, b) != (0xDD, 0xDD, 0xDD)
+
+
+def test_camera_selfie(playwright, live_server, demo_user, tmp_path):
+    # Chromium's fake camera plays an MJPEG file: frames of a real selfie stand in for a webcam.
+    frame = Image.open(FIXTURES / "obama.jpg").convert("RGB").resize((640, 800)).crop((0, 40, 640, 520))
+    buf = io.BytesIO()
+    frame.save(buf, format="JPEG", quality=90)
+    video = tmp_path / "camera.mjpeg"
+    video.write_bytes(buf.getvalue() * 5)
+    chromium = launch(playwright, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                      f"--use-file-for-fake-video-capture={video}")
+    try:
+        page = chromium.new_context(permissions=["camera"]).new_page()
+        sign_in(page, live_server)
+        page.click("#camera-start")
+        page.wait_for_function("document.querySelector('#camera').videoWidth > 0", timeout=20_000)
+        page.click("#camera-capture")
+        page.wait_for_selector("#analysis:not([hidden])", timeout=120_000)
+        assert page.get_attribute("#photo-canvas", "data-faces") == "1"
+        assert page.is_hidden("#camera")  # the camera is released after the shot
+        photo = Face.objects.get(photo__owner=demo_user, index=0).photo
+        assert (photo.source_format, photo.width, photo.height) == ("JPEG", 640, 480)
+    finally:
+        chromium.close()
