@@ -59,6 +59,7 @@ async function apiBlob(path) {
 // Start a job (POST answering 200/202 with a Job) and follow it on GET /api/v1/jobs/{id}/ until it ends.
 async function runJob(path, request, progressEl) {
   const started = performance.now();
+  delete progressEl.dataset.seen;
   let job = await api(path, { method: "POST", ...request });
   showJob(progressEl, job, started);
   while (job.status === "queued" || job.status === "running") {
@@ -84,6 +85,9 @@ function showJob(el, job, started) {
   }
   $(".job-label", el).textContent = parts.join(" · ");
   el.dataset.status = job.status;
+  const seen = new Set((el.dataset.seen || "").split(" ").filter(Boolean));
+  seen.add(job.status);
+  el.dataset.seen = [...seen].join(" ");
 }
 
 // --- messages ----------------------------------------------------------------------------------------
