@@ -45,7 +45,9 @@ async function api(path, { method = "GET", json, form } = {}) {
     try { data = JSON.parse(text); } catch (_) { data = null; }
   }
   if (!response.ok) {
-    throw new ApiError(response.status, data && data.error ? data.error : { message: text.slice(0, 200) });
+    // Only the API's JSON error body carries a code and message; anything else is reported by its status.
+    throw new ApiError(response.status, data && data.error ? data.error
+      : { message: `HTTP ${response.status} ${response.statusText}`.trim() });
   }
   return data;
 }
@@ -358,7 +360,11 @@ async function recommend() {
     block.className = "category";
     block.dataset.category = category;
     const heading = document.createElement("h3");
-    heading.textContent = `${words(category)} · model ${answer.model_version}`;
+    heading.textContent = words(category);
+    const model = document.createElement("span");
+    model.className = "model muted";
+    model.textContent = ` · model ${answer.model_version}`;
+    heading.append(model);
     const grid = document.createElement("div");
     grid.className = "cards";
     for (const item of answer.results) {
