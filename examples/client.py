@@ -64,8 +64,8 @@ class Client:
             body = exc.read()
             try:
                 error = json.loads(body)["error"]
-            except (ValueError, KeyError, TypeError):
-                error = {"code": f"http_{exc.code}", "message": body[:200].decode(errors="replace")}
+            except (ValueError, KeyError, TypeError):  # not the API's error body (a proxy, a missing route)
+                error = {"code": f"http_{exc.code}", "message": str(exc.reason)}
             raise ApiError(exc.code, error["code"], error["message"]) from None
 
     def run_job(self, path: str, **body: Any) -> dict[str, Any]:
