@@ -80,6 +80,17 @@ def test_full_flow_in_chromium(page, live_server, demo_user, test_output):
     page.screenshot(path=str(test_output / "e2e.png"), full_page=True)
 
 
+def test_photo_without_a_face_shows_the_job_error(page, live_server, demo_user, tmp_path):
+    suit = tmp_path / "suit.jpg"
+    Image.open(FIXTURES / "obama.jpg").convert("RGB").crop((150, 600, 750, 1100)).save(suit, quality=90)
+    sign_in(page, live_server)
+    page.set_input_files("#selfie-file", str(suit))
+    page.wait_for_selector("#messages .error", timeout=120_000)
+    assert page.inner_text("#messages .error") == "Analysis failed: No face was found in the image. (no_face)"
+    assert page.get_attribute("#analysis-progress", "data-status") == "failed"
+    assert page.is_hidden("#analysis") and page.is_hidden("#recommendations")
+
+
 def test_heic_selfie_is_shown_from_the_services_jpeg(page, live_server, demo_user, tmp_path):
     # Chromium cannot decode HEIC; the page falls back to GET /photos/{id}/image/ and still draws the photo.
     heic = tmp_path / "selfie.heic"

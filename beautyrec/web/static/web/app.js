@@ -62,7 +62,14 @@ async function apiBlob(path) {
 async function runJob(path, request, progressEl) {
   const started = performance.now();
   delete progressEl.dataset.seen;
-  let job = await api(path, { method: "POST", ...request });
+  let job;
+  try {
+    job = await api(path, { method: "POST", ...request });
+  } catch (error) {
+    // A job that already failed on its input comes back as that 4xx error with the job in its details.
+    if (error.details && error.details.job) showJob(progressEl, error.details.job, started);
+    throw error;
+  }
   showJob(progressEl, job, started);
   while (job.status === "queued" || job.status === "running") {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
