@@ -144,6 +144,10 @@ if FACE_DETECTOR not in {"auto", "hog", "mmod"}:
 EMBEDDING_FP16 = env.bool("EMBEDDING_FP16", default=False)
 # Faces narrower than this (pixels, in the image as processed) are refused for enroll/verify/identify.
 RECOGNITION_MIN_FACE_PX = env.int("RECOGNITION_MIN_FACE_PX", default=40)
+# Faces whose sharpness score (quality_details.sharpness: Laplacian variance v as v / (v + 10)) is below this
+# are refused as too blurred. Sharp LFW faces score 0.6-0.95 and a 1 px blur of a 150 px image 0.3-0.6;
+# heavy blur (2% of the image width and more) bottoms out at 0.07-0.08.
+RECOGNITION_MIN_SHARPNESS = env.float("RECOGNITION_MIN_SHARPNESS", default=0.1)
 # Cosine similarity at or above which two faces are called the same person (1:1 verify): the most accurate
 # cut on LFW View 1. Identification compares a face with a whole gallery, so it keeps false matches down with
 # a stricter cut: the one where 0.1% of LFW View 1 different-person pairs pass. See README.
@@ -214,10 +218,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Tasks that run models (inference, rendering, training) go to the gpu queue; everything else to cpu.
-GPU_TASKS: tuple[str, ...] = ("recognition.analyze", "recognition.enroll", "recognition.verify", "recognition.identify")
+GPU_TASKS: tuple[str, ...] = ("recognition.analyze", "recognition.enroll", "recognition.verify", "recognition.identify",
+                              "gan.preview")
 GPU_TASK_SOFT_TIME_LIMIT = env.int("GPU_TASK_SOFT_TIME_LIMIT", default=300)
 GPU_TASK_TIME_LIMIT = env.int("GPU_TASK_TIME_LIMIT", default=360)
-GPU_TRAINING_TASKS: tuple[str, ...] = ()
+GPU_TRAINING_TASKS: tuple[str, ...] = ("gan.train_makeup_gan",)
 TRAINING_TIME_LIMIT = env.int("TRAINING_TIME_LIMIT", default=6 * 3600)
 CELERY_TASK_ROUTES = {name: {"queue": "gpu"} for name in GPU_TASKS + GPU_TRAINING_TASKS}
 # Redelivery after a killed worker is safe because job tasks are idempotent (see beautyrec.core.jobs).
@@ -228,10 +233,24 @@ CELERY_TASK_ANNOTATIONS = {
     **{name: {**_GPU_TASK_OPTIONS, "soft_time_limit": TRAINING_TIME_LIMIT,
               "time_limit": TRAINING_TIME_LIMIT + 300} for name in GPU_TRAINING_TASKS},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "gan-purge-expired-previews": {"task": "gan.purge_expired_previews", "schedule": 3600.0},
+}
+
+# --- Previews (gan) -------------------------------------------------------------------------------
+# Preview images are face images: they expire (and are deleted by the hourly beat task) after this long.
+PREVIEW_RETENTION_HOURS = env.int("PREVIEW_RETENTION_HOURS", default=24)
 
 # How long a request may wait for its job to finish before answering with the pending Job (seconds).
 JOB_WAIT_MAX_SECONDS = env.float("JOB_WAIT_MAX_SECONDS", default=30.0)
+
+# --- Privacy: retention of biometric data --------------------------------------------------------
+# Uploaded photos (with their faces and files) and recognition jobs are deleted this many days after upload by
+# the recognition.expire_photos beat task (cpu queue); photos holding a consented gallery face are kept until
+# consent is withdrawn or the person is erased. 0 keeps everything.
+PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["recognition-expire-photos"] = {
+    "task": "recognition.expire_photos", "schedule": env.float("PHOTO_RETENTION_SWEEP_SECONDS", default=3600.0)}
 
 # --- Security (active whenever DEBUG is off) ------------------------------------------------------
 if not DEBUG:

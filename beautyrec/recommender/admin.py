@@ -8,11 +8,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from beautyrec.core.errors import ServiceError
 from beautyrec.core.models import Job
-from beautyrec.recommender.models import CatalogImport, Product
+from beautyrec.recommender.models import CatalogImport, Interaction, Product
 from beautyrec.recommender.services.imports import start_catalog_import
 
 
@@ -38,11 +39,13 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate the selected products")
     def activate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        self.message_user(request, f"{queryset.update(is_active=True)} product(s) activated.")
+        count = queryset.update(is_active=True, updated_at=timezone.now())
+        self.message_user(request, f"{count} product(s) activated.")
 
     @admin.action(description="Deactivate the selected products")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        self.message_user(request, f"{queryset.update(is_active=False)} product(s) deactivated.")
+        count = queryset.update(is_active=False, updated_at=timezone.now())
+        self.message_user(request, f"{count} product(s) deactivated.")
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         return [path("import/", self.admin_site.admin_view(self.import_view), name="recommender_product_import"),
@@ -82,3 +85,12 @@ class ProductAdmin(admin.ModelAdmin):
 @admin.register(CatalogImport)
 class CatalogImportAdmin(admin.ModelAdmin):
     list_display = ["original_name", "uploaded_by", "created_at"]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ["timestamp", "user", "kind", "value", "product", "client_event_id"]
+    list_filter = ["kind"]
+    search_fields = ["client_event_id", "user__username", "product__sku"]
+    raw_id_fields = ["user", "product"]
+    date_hierarchy = "timestamp"

@@ -15,7 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from beautyrec.core.api.binary import JpegApiView, jpeg_response
-from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, idempotency_key, job_response
+from beautyrec.core.api.responses import (
+    IDEMPOTENCY_HEADER,
+    WAIT_PARAMETER,
+    JobRequestMixin,
+    idempotency_key,
+    job_response,
+)
 from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
 from beautyrec.core.errors import error_body
 from beautyrec.core.models import Job
@@ -38,7 +44,8 @@ from recognition.services.subjects import create_subject, delete_subject, update
 
 # Job error codes caused by the request's content, answered as that HTTP status when the client waited.
 INPUT_ERROR_STATUS = {
-    "no_face": 422, "face_too_small": 422, "face_index_out_of_range": 422, "subject_not_enrolled": 422,
+    "no_face": 422, "face_too_small": 422, "face_too_blurry": 422, "face_index_out_of_range": 422,
+    "subject_not_enrolled": 422,
     "consent_required": 409,
 }
 JOB_RESPONSES = {200: JobSerializer, 202: JobSerializer, 400: ErrorSerializer, 401: ErrorSerializer,
@@ -61,7 +68,7 @@ def job_schema(request_serializer: type, job_examples: list) -> dict:
             "examples": job_examples}
 
 
-class AnalyzeApi(APIView):
+class AnalyzeApi(JobRequestMixin, APIView):
     """Every face in a photo: box, 68 (or 5) landmarks, detection score, quality and attributes.
 
     Faces are ordered largest first. Errors: ``no_face``; ``face_too_small`` when no face is large enough;
@@ -79,7 +86,7 @@ class AnalyzeApi(APIView):
         return recognition_job_response(request, job)
 
 
-class VerifyApi(APIView):
+class VerifyApi(JobRequestMixin, APIView):
     """1:1: is the (largest, or ``face_index``) face the same person as a subject or another image's face?"""
 
     parser_classes = PARSERS
@@ -97,7 +104,7 @@ class VerifyApi(APIView):
         return recognition_job_response(request, job)
 
 
-class IdentifyApi(APIView):
+class IdentifyApi(JobRequestMixin, APIView):
     """1:N: the top-k gallery subjects for a face, with similarities and a match decision at the threshold.
 
     ``scope=own`` (default) searches your subjects; ``scope=all`` every owner's and needs staff or the
@@ -166,7 +173,7 @@ class SubjectDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class EnrollApi(APIView):
+class EnrollApi(JobRequestMixin, APIView):
     """Enroll a face (the largest, or ``face_index``) into a subject that has consented."""
 
     parser_classes = PARSERS

@@ -31,7 +31,7 @@ def test_erasure_removes_everything_biometric_about_the_user(client_alice, clien
 
     response = client_alice.delete("/api/v1/me/biometrics/")
     assert response.status_code == 200, response.content
-    assert response.json() == {"photos": 1, "faces": 1, "subjects": 2, "jobs": 1}
+    assert response.json() == {"photos": 1, "faces": 1, "subjects": 2, "jobs": 1, "previews": 0}
     assert not any(f.exists() for f in files)
     assert not Photo.objects.filter(owner=user).exists() and not Face.objects.filter(photo__owner=user).exists()
     assert not Subject.objects.filter(pk__in=[own, linked]).exists()
@@ -42,7 +42,7 @@ def test_erasure_removes_everything_biometric_about_the_user(client_alice, clien
     result = succeeded(post_job(client_staff, f"{API}/identify/", {"image": upload(BLAIR[2]), "scope": "all"}))
     assert [c["subject_id"] for c in result["candidates"]] == [bob_subject] and result["match"] is None
     assert client_alice.delete("/api/v1/me/biometrics/").json() == {"photos": 0, "faces": 0, "subjects": 0,
-                                                                    "jobs": 0}
+                                                                    "jobs": 0, "previews": 0}
 
 
 def test_erasure_needs_authentication(anon_client):

@@ -1,7 +1,29 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from beautyrec.core.errors import InvalidInput
 from beautyrec.core.models import Job
+
+# Sent by Django's own HTML forms (session-authenticated browsable API); never a field of ours.
+FORM_NOISE = frozenset({"csrfmiddlewaretoken"})
+
+
+class RejectUnknownFieldsMixin:
+    """Input serializers refuse fields they do not know (400 ``unknown_field``) instead of ignoring them.
+
+    A misspelt option (``consnet``, ``top-k``) silently ignored would run the request with defaults the client
+    did not ask for; naming it is the useful answer. Read-only fields count as known, so a client may send
+    back an object it read.
+    """
+
+    def is_valid(self, *, raise_exception: bool = False) -> bool:
+        data = getattr(self, "initial_data", None)
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields) - FORM_NOISE)  # type: ignore[attr-defined]
+            if unknown:
+                raise InvalidInput(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field",
+                                   details={"fields": unknown})
+        return super().is_valid(raise_exception=raise_exception)  # type: ignore[misc]
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -1,4 +1,5 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAdminUser
@@ -8,14 +9,24 @@ from rest_framework.views import APIView
 
 from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, idempotency_key, job_response
 from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
+from beautyrec.core.errors import InvalidInput
 from beautyrec.recommender import selectors
 from beautyrec.recommender.api import examples
 from beautyrec.recommender.api.serializers import (
     CatalogImportSerializer,
+    InteractionInSerializer,
+    InteractionResultSerializer,
+    InteractionSerializer,
     ProductFilterSerializer,
     ProductSerializer,
+    RecommendationsSerializer,
 )
+from beautyrec.recommender.models import Category
 from beautyrec.recommender.services.imports import start_catalog_import
+from beautyrec.recommender.services.interactions import MAX_BATCH, record_interactions
+from beautyrec.recommender.services.recommend import recommend
+
+MAX_K = 50
 
 
 class ProductListApi(generics.ListAPIView):
@@ -57,3 +68,60 @@ class CatalogImportApi(APIView):
         job, _ = start_catalog_import(user=request.user, upload=body.validated_data["file"],
                                       idempotency_key=idempotency_key(request))
         return job_response(request, job)
+
+
+class InteractionsApi(generics.ListAPIView):
+    """GET: the user's own interactions, newest first. POST: one event or a list; repeats are not stored twice."""
+
+    serializer_class = InteractionSerializer
+
+    def get_queryset(self):  # type: ignore[override]
+        return selectors.user_interactions(user=self.request.user)
+
+    @extend_schema(responses={200: InteractionSerializer(many=True), 401: ErrorSerializer}, tags=["interactions"])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=InteractionInSerializer(many=True),
+                   responses={201: InteractionResultSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+                   tags=["interactions"],
+                   description="Body: one interaction object or a list of up to 500. Each `client_event_id` is "
+                               "stored once per user; a repeat (a client retry) counts under `duplicates`.")
+    def post(self, request: Request) -> Response:
+        many = isinstance(request.data, list)
+        if many and not request.data:
+            raise InvalidInput("The list of interactions is empty.", code="empty_batch")
+        if many and len(request.data) > MAX_BATCH:
+            raise InvalidInput(f"At most {MAX_BATCH} interactions per request.", code="batch_too_large")
+        body = InteractionInSerializer(data=request.data, many=many)
+        body.is_valid(raise_exception=True)
+        events = body.validated_data if many else [body.validated_data]
+        created, duplicates = record_interactions(user=request.user, events=events)
+        return Response({"created": created, "duplicates": duplicates}, status=201)
+
+
+class RecommendationsApi(APIView):
+    """Products for the current user: shade matches from their latest selfie, history-aware once they have one."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("category", OpenApiTypes.STR, enum=Category.values,
+                                     description="Only this category (all when omitted)."),
+                    OpenApiParameter("k", OpenApiTypes.INT, description=f"How many, 1-{MAX_K} (default 10).")],
+        responses={200: RecommendationsSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+        tags=["recommendations"])
+    def get(self, request: Request) -> Response:
+        raw_k = request.query_params.get("k", "10")
+        if not raw_k.isdigit() or not 1 <= int(raw_k) <= MAX_K:
+            raise InvalidInput(f"k must be an integer from 1 to {MAX_K}.", code="invalid_k",
+                               details={"k": raw_k})
+        category = request.query_params.get("category") or None
+        if category is not None and category not in Category.values:
+            raise InvalidInput("Unknown category.", code="invalid_category",
+                               details={"category": category, "allowed": Category.values})
+        result = recommend(user=request.user, k=int(raw_k), category=category)
+        return Response({
+            "profile": result.profile.as_dict() if result.profile else None,
+            "model_version": result.model_version,
+            "results": [{"product": ProductSerializer(r.product).data, "score": r.score, "reasons": r.reasons}
+                        for r in result.results],
+        })

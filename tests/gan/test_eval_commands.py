@@ -1,0 +1,25 @@
+"""The evaluation commands on real MT images: the issue's JSON keys and values that meet the targets."""
+
+import json
+
+from django.core.management import call_command
+
+from tests.conftest import FIXTURES
+
+MAKEUP = FIXTURES / "makeup"
+TRYON_KEYS = {"lip_de2000_mean", "lip_de2000_p95", "outside_mask_max_abs_diff", "identity_distance_mean",
+              "lip_mask_iou", "ms_per_render", "faces"}
+
+
+def test_eval_tryon_writes_the_issue_keys(tmp_path):
+    out = tmp_path / "tryon.json"
+    call_command("eval_tryon", images=MAKEUP / "images", segs=MAKEUP / "segs", json=out)
+    figures = json.loads(out.read_text())
+    assert set(figures) == TRYON_KEYS
+    assert figures["faces"] == 2
+    assert figures["lip_de2000_mean"] <= 3.0
+    assert figures["lip_de2000_p95"] >= figures["lip_de2000_mean"]
+    assert figures["outside_mask_max_abs_diff"] <= 1
+    assert figures["lip_mask_iou"] >= 0.7
+    assert 0.0 < figures["identity_distance_mean"] <= 0.25
+    assert figures["ms_per_render"] > 0
