@@ -144,7 +144,8 @@ def test_admin_action_erases_a_users_biometrics(client_alice, client_bob, alice_
     response = admin.post("/admin/auth/user/", {"action": "erase_biometric_data", "_selected_action": [user.pk]},
                           follow=True)
     assert response.status_code == 200
-    assert [str(m) for m in response.context["messages"]] == ["alice: erased 1 faces, 2 jobs, 1 photos, 0 previews, 1 subjects"]
+    assert [str(m) for m in response.context["messages"]] == [
+        "alice: erased 1 faces, 2 jobs, 1 photos, 0 previews, 1 subjects"]
     assert not any(f.exists() for f in alice_files)
     assert not Photo.objects.filter(owner=user).exists() and not Subject.objects.filter(owner=user).exists()
     assert not Job.objects.filter(owner=user).exists()

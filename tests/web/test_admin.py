@@ -163,7 +163,8 @@ def test_erase_biometrics_of_photo_owners(admin_client, analysed_photo, user, ot
     other = store_photo(owner=other_user, upload=(FIXTURES / "biden.jpg").read_bytes())
     page = action(admin_client, reverse("admin:recognition_photo_changelist"), "erase_owners_biometric_data",
                   [analysed_photo.pk])
-    assert [str(m) for m in page.context["messages"]] == ["alice: erased 1 faces, 0 jobs, 1 photos, 0 previews, 0 subjects"]
+    assert [str(m) for m in page.context["messages"]] == [
+        "alice: erased 1 faces, 0 jobs, 1 photos, 0 previews, 0 subjects"]
     assert not Photo.objects.filter(owner=user).exists()
     assert not Face.objects.filter(photo__owner=user).exists()
     assert Photo.objects.filter(pk=other.pk).exists()  # only the selected photos' owners
