@@ -10,6 +10,10 @@ import pytest
 from PIL import Image
 from pillow_heif import from_pillow
 
+from beautyrec.recommender.models import Interaction, Product
+from beautyrec.recommender.services.catalog import import_catalog, rows_to_csv
+from beautyrec.recommender.services.demo_catalog import demo_rows
+from gan.models import Preview
 from recognition.models import Face
 from tests.conftest import FIXTURES
 from tests.web.conftest import launch
@@ -21,6 +25,24 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def demo_user(django_user_model):
     return django_user_model.objects.create_user("demo", password=PASSWORD)
+
+
+@pytest.fixture
+def catalogue():
+    import_catalog(content=rows_to_csv(demo_rows(FIXTURES / "shared_subset")), filename="sample.csv")
+
+
+# Mean absolute difference (0-255) between a card's before and after images, drawn at the same size.
+BEFORE_AFTER_DIFFERENCE = """card => {
+    const size = 96, canvas = document.createElement('canvas');
+    canvas.width = canvas.height = size;
+    const ctx = canvas.getContext('2d');
+    const pixels = img => { ctx.drawImage(img, 0, 0, size, size); return ctx.getImageData(0, 0, size, size).data; };
+    const a = pixels(card.querySelector('img.before')), b = pixels(card.querySelector('img.after'));
+    let total = 0;
+    for (let i = 0; i < a.length; i++) if (i % 4 !== 3) total += Math.abs(a[i] - b[i]);
+    return total / (size * size * 3);
+}"""
 
 
 def sign_in(page, live_server) -> None:
@@ -49,7 +71,7 @@ def test_wrong_password_shows_the_api_error(page, live_server, demo_user):
     assert page.is_visible("#sign-in")
 
 
-def test_full_flow_in_chromium(page, live_server, demo_user, test_output):
+def test_full_flow_in_chromium(page, live_server, demo_user, catalogue, test_output):
     sign_in(page, live_server)
     assert page.inner_text("#signed-in-as") == "signed in as demo"
     page.set_input_files("#selfie-file", str(FIXTURES / "obama.jpg"))
@@ -77,6 +99,33 @@ def test_full_flow_in_chromium(page, live_server, demo_user, test_output):
         for (let i = 0; i < d.length; i += 4) if (d[i] > 250 && d[i + 1] < 100 && d[i + 2] > 140) coloured++;
         return [c.width, c.height, coloured > 50];
     }""") == [face.photo.width, face.photo.height, True]
+
+    # Recommendation cards: 3 foundations and 3 lipsticks, each with its shade swatch and reasons, and a
+    # before/after preview rendered in one preview job.
+    page.wait_for_function("document.querySelectorAll('.rec-card[data-preview=ready]').length === 6",
+                           timeout=180_000)
+    cards = page.query_selector_all(".rec-card")
+    assert [c.evaluate("c => c.closest('.category').dataset.category") for c in cards] == \
+        ["foundation"] * 3 + ["lipstick"] * 3
+    for card in cards:
+        product = Product.objects.get(pk=int(card.get_attribute("data-product")))
+        assert card.query_selector("header .swatch").get_attribute("data-hex") == product.shade_hex
+        assert product.brand in card.inner_text()
+        assert card.query_selector_all("ul.reasons li")
+        assert card.query_selector("img.after").evaluate("i => i.complete && i.naturalWidth") > 0
+        assert card.evaluate(BEFORE_AFTER_DIFFERENCE) > 0.3  # the shade was rendered on the face
+    preview = Preview.objects.get(owner=demo_user)
+    assert sorted(i["product"] for i in preview.items) == sorted(int(c.get_attribute("data-product")) for c in cards)
+    page.wait_for_function("document.querySelectorAll('.rec-card .preview-status').length === 6")
+    kinds = list(Interaction.objects.filter(user=demo_user).values_list("kind", flat=True))
+    assert (kinds.count("view"), kinds.count("try_on")) == (6, 6)
+
+    # Transfer a reference look (the analytic method; the GAN needs a trained model).
+    page.select_option("#transfer-method", "analytic")
+    page.set_input_files("#reference-file", str(sorted((FIXTURES / "makeup" / "images").glob("*_makeup_*"))[0]))
+    page.wait_for_selector("#transfer-result:not([hidden])", timeout=120_000)
+    assert page.evaluate("() => document.querySelector('#transfer-result img.after').naturalWidth") > 0
+    assert Preview.objects.filter(owner=demo_user, method="analytic").count() == 1
     page.screenshot(path=str(test_output / "e2e.png"), full_page=True)
 
 
