@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 
 from beautyrec.core.models import Job, ModelVersion
-from beautyrec.recommender.models import Product
+from beautyrec.recommender.models import Interaction, Product
+from gan.models import Preview
 from recognition.models import Face, Photo, Subject
 
 STATUSES = [s.value for s in Job.Status]
@@ -23,6 +24,8 @@ def _counts() -> list[tuple[str, int]]:
         ("subjects with consent", Subject.objects.filter(consent=True).count()),
         ("active products", Product.objects.filter(is_active=True).count()),
         ("inactive products", Product.objects.filter(is_active=False).count()),
+        ("interactions", Interaction.objects.count()),
+        ("previews", Preview.objects.count()),
         ("jobs (all time)", Job.objects.count()),
     ]
 
