@@ -484,7 +484,7 @@ async function renderPreviews(cards) {
     if (!card) continue;
     try {
       $("img.after", card).src = await previewSource(image.url);
-      $(".preview-status", card).textContent = `preview ${result.preview} #${image.index}`;
+      $(".preview-status", card).textContent = `rendered: preview ${result.preview.slice(0, 8)}, image ${image.index}`;
       card.dataset.preview = "ready";
       tried.push({ product: image.product, kind: "try_on", preview: result.preview });
     } catch (error) {
