@@ -9,6 +9,7 @@ import io
 import pytest
 from PIL import Image
 from pillow_heif import from_pillow
+from rest_framework.authtoken.models import Token
 
 from beautyrec.recommender.models import Interaction, Product
 from beautyrec.recommender.services.catalog import import_catalog, rows_to_csv
@@ -69,6 +70,16 @@ def test_wrong_password_shows_the_api_error(page, live_server, demo_user):
     page.wait_for_selector("#messages .error")
     assert "invalid_credentials" in page.inner_text("#messages")
     assert page.is_visible("#sign-in")
+
+
+def test_a_revoked_token_brings_back_the_sign_in_form(page, live_server, demo_user):
+    sign_in(page, live_server)
+    Token.objects.filter(user=demo_user).delete()
+    page.set_input_files("#selfie-file", str(FIXTURES / "obama.jpg"))
+    page.wait_for_selector("#messages .error")
+    assert "(authentication_failed)" in page.inner_text("#messages .error")
+    assert page.is_visible("#sign-in") and page.is_hidden("#selfie")
+    assert page.evaluate("() => sessionStorage.getItem('beautyrec.token')") is None
 
 
 def test_full_flow_in_chromium(page, live_server, demo_user, catalogue, test_output):

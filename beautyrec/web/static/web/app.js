@@ -44,6 +44,7 @@ async function api(path, { method = "GET", json, form } = {}) {
   if (text) {
     try { data = JSON.parse(text); } catch (_) { data = null; }
   }
+  if (response.status === 401 && state.token) forgetToken();  // revoked or from another database: sign in again
   if (!response.ok) {
     // Only the API's JSON error body carries a code and message; anything else is reported by its status.
     throw new ApiError(response.status, data && data.error ? data.error
@@ -149,13 +150,15 @@ $("#sign-in-form").addEventListener("submit", async (event) => {
   }
 });
 
-$("#sign-out").addEventListener("click", () => {
+function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(TOKEN_KEY + ".user");
   state.token = null;
   for (const id of ["#analysis", "#recommendations", "#transfer"]) $(id).hidden = true;
   showSignedIn();
-});
+}
+
+$("#sign-out").addEventListener("click", forgetToken);
 
 // --- selfie: upload or camera -----------------------------------------------------------------------
 
