@@ -7,6 +7,7 @@ Defaults give the embedded laptop mode (SQLite under ``var/``, Celery eager); pr
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -223,6 +224,15 @@ CELERY_TASK_ANNOTATIONS = {
               "time_limit": TRAINING_TIME_LIMIT + 300} for name in GPU_TRAINING_TASKS},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Recommender ----------------------------------------------------------------------------------
+# Nightly retraining on the day's interactions (cpu queue); the task submits a Job that reports progress.
+RECOMMENDER_TRAIN_HOUR = env.int("RECOMMENDER_TRAIN_HOUR", default=3)
+CELERY_BEAT_SCHEDULE["recommender-nightly-training"] = {
+    "task": "recommender.schedule_training",
+    "schedule": crontab(hour=RECOMMENDER_TRAIN_HOUR, minute=0),
+    "options": {"queue": "cpu"},
+}
 
 # How long a request may wait for its job to finish before answering with the pending Job (seconds).
 JOB_WAIT_MAX_SECONDS = env.float("JOB_WAIT_MAX_SECONDS", default=30.0)
