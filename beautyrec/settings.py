@@ -7,6 +7,7 @@ Defaults give the embedded laptop mode (SQLite under ``var/``, Celery eager); pr
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,7 +30,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "beautyrec.web.apps.BeautyrecAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,11 +44,13 @@ INSTALLED_APPS = [
     "beautyrec.recommender",
     "recognition",
     "gan",
+    "beautyrec.web",
 ]
 
 MIDDLEWARE = [
     "beautyrec.core.uploads.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "beautyrec.core.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +103,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+# WhiteNoise serves static files (the demo client, admin, Swagger UI) from the app itself; with DEBUG off run
+# `manage.py collectstatic` first, with DEBUG on they are found in the apps directly.
+WHITENOISE_USE_FINDERS = DEBUG
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Trained model files (attribute heads, GAN checkpoints, recommender versions) live here, out of git.
@@ -138,6 +145,10 @@ if FACE_DETECTOR not in {"auto", "hog", "mmod"}:
 EMBEDDING_FP16 = env.bool("EMBEDDING_FP16", default=False)
 # Faces narrower than this (pixels, in the image as processed) are refused for enroll/verify/identify.
 RECOGNITION_MIN_FACE_PX = env.int("RECOGNITION_MIN_FACE_PX", default=40)
+# Faces whose sharpness score (quality_details.sharpness: Laplacian variance v as v / (v + 10)) is below this
+# are refused as too blurred. Sharp LFW faces score 0.6-0.95 and a 1 px blur of a 150 px image 0.3-0.6;
+# heavy blur (2% of the image width and more) bottoms out at 0.07-0.08.
+RECOGNITION_MIN_SHARPNESS = env.float("RECOGNITION_MIN_SHARPNESS", default=0.1)
 # Cosine similarity at or above which two faces are called the same person (1:1 verify): the most accurate
 # cut on LFW View 1. Identification compares a face with a whole gallery, so it keeps false matches down with
 # a stricter cut: the one where 0.1% of LFW View 1 different-person pairs pass. See README.
@@ -231,8 +242,25 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Preview images are face images: they expire (and are deleted by the hourly beat task) after this long.
 PREVIEW_RETENTION_HOURS = env.int("PREVIEW_RETENTION_HOURS", default=24)
 
+# --- Recommender ----------------------------------------------------------------------------------
+# Nightly retraining on the day's interactions (cpu queue); the task submits a Job that reports progress.
+RECOMMENDER_TRAIN_HOUR = env.int("RECOMMENDER_TRAIN_HOUR", default=3)
+CELERY_BEAT_SCHEDULE["recommender-nightly-training"] = {
+    "task": "recommender.schedule_training",
+    "schedule": crontab(hour=RECOMMENDER_TRAIN_HOUR, minute=0),
+    "options": {"queue": "cpu"},
+}
+
 # How long a request may wait for its job to finish before answering with the pending Job (seconds).
 JOB_WAIT_MAX_SECONDS = env.float("JOB_WAIT_MAX_SECONDS", default=30.0)
+
+# --- Privacy: retention of biometric data --------------------------------------------------------
+# Uploaded photos (with their faces and files) and recognition jobs are deleted this many days after upload by
+# the recognition.expire_photos beat task (cpu queue); photos holding a consented gallery face are kept until
+# consent is withdrawn or the person is erased. 0 keeps everything.
+PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["recognition-expire-photos"] = {
+    "task": "recognition.expire_photos", "schedule": env.float("PHOTO_RETENTION_SWEEP_SECONDS", default=3600.0)}
 
 # --- Security (active whenever DEBUG is off) ------------------------------------------------------
 if not DEBUG:

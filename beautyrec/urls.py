@@ -1,4 +1,4 @@
-"""Root URLs: the versioned API, its schema and docs, and the admin.
+"""Root URLs: the demo web client, the versioned API, its schema and docs, and the admin.
 
 Media files (photos, previews) are biometric data: they are never served from a public URL, only through
 authenticated API endpoints that check ownership.
@@ -9,8 +9,10 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from beautyrec.core import errors
+from beautyrec.web import views as web_views
 
 urlpatterns = [
+    path("", web_views.index, name="demo"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

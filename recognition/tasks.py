@@ -1,10 +1,14 @@
-"""Celery tasks of the recognition app (gpu queue, see GPU_TASKS): thin wrappers taking a job id."""
+"""Celery tasks of the recognition app: job tasks on the gpu queue (see GPU_TASKS) taking a job id, and the
+retention beat task on the cpu queue."""
 
 from typing import Any
+
+from celery import shared_task
 
 from beautyrec.core.jobs import ProgressFn, job_task
 from beautyrec.core.models import Job
 from recognition.services import jobs
+from recognition.services.retention import expire_photos as expire_photos_service
 
 
 @job_task(jobs.TASK_ANALYZE)
@@ -29,3 +33,9 @@ def verify(job: Job, progress: ProgressFn) -> dict[str, Any]:
 def identify(job: Job, progress: ProgressFn) -> dict[str, Any]:
     """Search the gallery (the requester's, or every owner's for kiosks) for one face."""
     return jobs.run_identify(job, progress)
+
+
+@shared_task(name="recognition.expire_photos")
+def expire_photos() -> dict[str, int]:
+    """Beat (cpu queue): delete photos, faces, files and recognition jobs past PHOTO_RETENTION_DAYS."""
+    return expire_photos_service()

@@ -13,15 +13,12 @@ from typing import BinaryIO
 import numpy as np
 from django.conf import settings
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from beautyrec.core.errors import PayloadTooLarge, UnprocessableInput
 
-try:  # HEIC/HEIF from phones; optional so the decoder works where the wheel is unavailable.
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-except ImportError:  # pragma: no cover - exercised only without pillow-heif
-    pass
+# HEIC/HEIF (what phones save) opens like any other format, with the same limits and orientation handling.
+register_heif_opener()
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 SUPPORTED_FORMATS = {"JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "HEIF", "MPO", "PPM"}

@@ -88,3 +88,36 @@ class CatalogImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class InteractionKind(models.TextChoices):
+    VIEW = "view"
+    CLICK = "click"
+    LIKE = "like"
+    DISLIKE = "dislike"
+    ADD_TO_CART = "add_to_cart"
+    PURCHASE = "purchase"
+    RATING = "rating"
+    TRY_ON = "try_on"
+
+
+class Interaction(models.Model):
+    """One event of a user with a product. ``client_event_id`` makes client retries idempotent per user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="interactions")
+    kind = models.CharField(max_length=16, choices=InteractionKind.choices)
+    value = models.FloatField(null=True, blank=True, help_text="The rating (1-5) for kind=rating.")
+    preview = models.UUIDField(null=True, blank=True, help_text="The try-on preview's id for kind=try_on.")
+    client_event_id = models.CharField(max_length=64)
+    timestamp = models.DateTimeField(db_index=True, help_text="When it happened (client clock, else arrival).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "client_event_id"],
+                                               name="interaction_unique_client_event")]
+        indexes = [models.Index(fields=["user", "timestamp"]), models.Index(fields=["product", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.product_id}"

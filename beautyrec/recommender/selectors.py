@@ -1,9 +1,11 @@
 """Read-side queries of the catalogue."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from beautyrec.core.errors import NotFound
-from beautyrec.recommender.models import Product
+from beautyrec.recommender.models import Interaction, Product
 
 
 def active_products(*, category: str | None = None, brand: str | None = None,
@@ -23,3 +25,7 @@ def get_active_product(product_id: int) -> Product:
     if product is None:
         raise NotFound("No such product.", code="product_not_found")
     return product
+
+
+def user_interactions(*, user: Any) -> QuerySet[Interaction]:
+    return Interaction.objects.filter(user=user).select_related("product")

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from beautyrec.core.api.serializers import RejectUnknownFieldsMixin
 from recognition.models import Photo, Subject
 from recognition.services.analysis import face_payload
 from recognition.services.jobs import ImageInput
@@ -10,7 +11,7 @@ from recognition.services.jobs import ImageInput
 MAX_TOP_K = 50
 
 
-class ImageSourceSerializer(serializers.Serializer):
+class ImageSourceSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """An image as a new upload (``image``) or one of your stored photos (``photo_id``), and which face."""
 
     image = serializers.FileField(required=False, help_text="JPEG, PNG, WebP, HEIC... (EXIF orientation applied)")
@@ -60,7 +61,7 @@ class IdentifySerializer(ImageSourceSerializer):
                                     help_text="own: your gallery; all: every owner's (staff or kiosk permission).")
 
 
-class SubjectSerializer(serializers.ModelSerializer):
+class SubjectSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     user_id = serializers.PrimaryKeyRelatedField(source="user", queryset=get_user_model().objects.all(),
                                                  required=False, allow_null=True,
                                                  help_text="Link to a user account (your own, unless staff).")

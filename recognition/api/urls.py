@@ -10,4 +10,5 @@ urlpatterns = [
     path("subjects/<str:subject_id>/", views.SubjectDetailApi.as_view(), name="recognition-subject-detail"),
     path("subjects/<str:subject_id>/enroll/", views.EnrollApi.as_view(), name="recognition-enroll"),
     path("photos/<str:photo_id>/", views.PhotoDetailApi.as_view(), name="recognition-photo-detail"),
+    path("photos/<str:photo_id>/image/", views.PhotoImageApi.as_view(), name="recognition-photo-image"),
 ]

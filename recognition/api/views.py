@@ -5,6 +5,8 @@ subject without consent or enrollment), the answer is that 4xx error with the jo
 client that waited gets the same kind of answer as for a bad upload.
 """
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -12,11 +14,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, idempotency_key, job_response
+from beautyrec.core.api.binary import JpegApiView, jpeg_response
+from beautyrec.core.api.responses import (
+    IDEMPOTENCY_HEADER,
+    WAIT_PARAMETER,
+    JobRequestMixin,
+    idempotency_key,
+    job_response,
+)
 from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
 from beautyrec.core.errors import error_body
 from beautyrec.core.models import Job
 from recognition import selectors
+from recognition.api import examples
 from recognition.api.serializers import (
     AnalyzeSerializer,
     EnrollSerializer,
@@ -34,11 +44,13 @@ from recognition.services.subjects import create_subject, delete_subject, update
 
 # Job error codes caused by the request's content, answered as that HTTP status when the client waited.
 INPUT_ERROR_STATUS = {
-    "no_face": 422, "face_too_small": 422, "face_index_out_of_range": 422, "subject_not_enrolled": 422,
+    "no_face": 422, "face_too_small": 422, "face_too_blurry": 422, "face_index_out_of_range": 422,
+    "subject_not_enrolled": 422,
     "consent_required": 409,
 }
 JOB_RESPONSES = {200: JobSerializer, 202: JobSerializer, 400: ErrorSerializer, 401: ErrorSerializer,
-                 404: ErrorSerializer, 409: ErrorSerializer, 413: ErrorSerializer, 422: ErrorSerializer}
+                 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 413: ErrorSerializer,
+                 422: ErrorSerializer}
 PARSERS = [MultiPartParser, FormParser, JSONParser]
 
 
@@ -50,12 +62,13 @@ def recognition_job_response(request: Request, job: Job) -> Response:
     return response
 
 
-def job_schema(request_serializer: type) -> dict:
+def job_schema(request_serializer: type, job_examples: list) -> dict:
     return {"request": {"multipart/form-data": request_serializer, "application/json": request_serializer},
-            "parameters": [WAIT_PARAMETER, IDEMPOTENCY_HEADER], "responses": JOB_RESPONSES, "tags": ["recognition"]}
+            "parameters": [WAIT_PARAMETER, IDEMPOTENCY_HEADER], "responses": JOB_RESPONSES, "tags": ["recognition"],
+            "examples": job_examples}
 
 
-class AnalyzeApi(APIView):
+class AnalyzeApi(JobRequestMixin, APIView):
     """Every face in a photo: box, 68 (or 5) landmarks, detection score, quality and attributes.
 
     Faces are ordered largest first. Errors: ``no_face``; ``face_too_small`` when no face is large enough;
@@ -64,7 +77,7 @@ class AnalyzeApi(APIView):
 
     parser_classes = PARSERS
 
-    @extend_schema(**job_schema(AnalyzeSerializer))
+    @extend_schema(**job_schema(AnalyzeSerializer, examples.ANALYZE))
     def post(self, request: Request) -> Response:
         body = AnalyzeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -73,12 +86,12 @@ class AnalyzeApi(APIView):
         return recognition_job_response(request, job)
 
 
-class VerifyApi(APIView):
+class VerifyApi(JobRequestMixin, APIView):
     """1:1: is the (largest, or ``face_index``) face the same person as a subject or another image's face?"""
 
     parser_classes = PARSERS
 
-    @extend_schema(**job_schema(VerifySerializer))
+    @extend_schema(**job_schema(VerifySerializer, examples.VERIFY))
     def post(self, request: Request) -> Response:
         body = VerifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -91,7 +104,7 @@ class VerifyApi(APIView):
         return recognition_job_response(request, job)
 
 
-class IdentifyApi(APIView):
+class IdentifyApi(JobRequestMixin, APIView):
     """1:N: the top-k gallery subjects for a face, with similarities and a match decision at the threshold.
 
     ``scope=own`` (default) searches your subjects; ``scope=all`` every owner's and needs staff or the
@@ -100,7 +113,7 @@ class IdentifyApi(APIView):
 
     parser_classes = PARSERS
 
-    @extend_schema(**job_schema(IdentifySerializer))
+    @extend_schema(**job_schema(IdentifySerializer, examples.IDENTIFY))
     def post(self, request: Request) -> Response:
         body = IdentifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -118,12 +131,13 @@ class SubjectListApi(generics.ListAPIView):
     def get_queryset(self):  # type: ignore[override]
         return selectors.visible_subjects(self.request.user)
 
-    @extend_schema(responses={200: SubjectSerializer(many=True), 401: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={200: SubjectSerializer(many=True), 401: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.SUBJECT_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=SubjectSerializer, responses={201: SubjectSerializer, 400: ErrorSerializer},
-                   tags=["recognition"])
+                   tags=["recognition"], examples=examples.SUBJECT_CREATE)
     def post(self, request: Request) -> Response:
         body = SubjectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -137,12 +151,14 @@ class SubjectListApi(generics.ListAPIView):
 class SubjectDetailApi(APIView):
     """One subject. PATCH ``consent: false`` withdraws consent and erases its enrolled embeddings."""
 
-    @extend_schema(responses={200: SubjectSerializer, 404: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={200: SubjectSerializer, 404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.SUBJECT_DETAIL)
     def get(self, request: Request, subject_id: str) -> Response:
         return Response(SubjectSerializer(selectors.get_subject(user=request.user, subject_id=subject_id)).data)
 
     @extend_schema(request=SubjectSerializer, responses={200: SubjectSerializer, 400: ErrorSerializer,
-                                                         404: ErrorSerializer}, tags=["recognition"])
+                                                         404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.SUBJECT_PATCH)
     def patch(self, request: Request, subject_id: str) -> Response:
         subject = selectors.get_subject(user=request.user, subject_id=subject_id)
         body = SubjectSerializer(subject, data=request.data, partial=True)
@@ -150,18 +166,19 @@ class SubjectDetailApi(APIView):
         update_subject(actor=request.user, subject=subject, fields=body.validated_data)
         return Response(SubjectSerializer(selectors.get_subject(user=request.user, subject_id=subject_id)).data)
 
-    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.SUBJECT_DELETE)
     def delete(self, request: Request, subject_id: str) -> Response:
         delete_subject(subject=selectors.get_subject(user=request.user, subject_id=subject_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class EnrollApi(APIView):
+class EnrollApi(JobRequestMixin, APIView):
     """Enroll a face (the largest, or ``face_index``) into a subject that has consented."""
 
     parser_classes = PARSERS
 
-    @extend_schema(**job_schema(EnrollSerializer))
+    @extend_schema(**job_schema(EnrollSerializer, examples.ENROLL))
     def post(self, request: Request, subject_id: str) -> Response:
         subject = selectors.get_subject(user=request.user, subject_id=subject_id)
         body = EnrollSerializer(data=request.data)
@@ -175,19 +192,37 @@ class EnrollApi(APIView):
 class PhotoDetailApi(APIView):
     """One of your photos with its faces (after analysis). DELETE removes it, its file and its faces."""
 
-    @extend_schema(responses={200: PhotoSerializer, 404: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={200: PhotoSerializer, 404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.PHOTO_DETAIL)
     def get(self, request: Request, photo_id: str) -> Response:
         return Response(PhotoSerializer(selectors.get_photo(user=request.user, photo_id=photo_id)).data)
 
-    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={204: None, 404: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.PHOTO_DELETE)
     def delete(self, request: Request, photo_id: str) -> Response:
         delete_photos([selectors.get_photo(user=request.user, photo_id=photo_id)])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PhotoImageApi(JpegApiView):
+    """The stored photo as a JPEG: upright (EXIF applied), without metadata, at most PROCESSING_MAX_SIDE pixels.
+
+    Any upload format (HEIC included) comes back as JPEG, so browsers can show it; face boxes and landmarks
+    are in the photo's ``width`` x ``height`` pixels (scale by the JPEG's size over those).
+    """
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (404, "application/json"): ErrorSerializer},
+                   tags=["recognition"], examples=examples.PHOTO_IMAGE)
+    def get(self, request: Request, photo_id: str) -> HttpResponse:
+        photo = selectors.get_photo(user=request.user, photo_id=photo_id)
+        with photo.file.open("rb") as fh:
+            return jpeg_response(fh.read())
+
+
 class BiometricsErasureApi(APIView):
     """Erase all your biometric data: photos and files, faces, embeddings, subjects, recognition jobs."""
 
-    @extend_schema(responses={200: ErasureSerializer, 401: ErrorSerializer}, tags=["recognition"])
+    @extend_schema(responses={200: ErasureSerializer, 401: ErrorSerializer}, tags=["recognition"],
+                   examples=examples.ERASURE)
     def delete(self, request: Request) -> Response:
         return Response(erase_biometrics(request.user))

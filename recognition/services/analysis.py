@@ -96,6 +96,24 @@ def _too_small(face: Face) -> UnprocessableInput:
     )
 
 
+def _too_blurry(face: Face) -> UnprocessableInput:
+    sharpness = face.quality_details.get("sharpness", 1.0)
+    return UnprocessableInput(
+        f"The face is too blurred to recognise (sharpness {sharpness:.2f}, at least "
+        f"{settings.RECOGNITION_MIN_SHARPNESS} needed). Send a sharper photo.", code="face_too_blurry",
+        details={"face_index": face.index, "sharpness": sharpness, "min_sharpness": settings.RECOGNITION_MIN_SHARPNESS},
+    )
+
+
+def unusable_reason(face: Face) -> UnprocessableInput | None:
+    """Why a face cannot be used for recognition or attributes (too small, too blurred), or None."""
+    if processed_width(face) < settings.RECOGNITION_MIN_FACE_PX:
+        return _too_small(face)
+    if face.quality_details.get("sharpness", 1.0) < settings.RECOGNITION_MIN_SHARPNESS:
+        return _too_blurry(face)
+    return None
+
+
 def select_face(faces: list[Face], face_index: int | None) -> Face:
     """The face a single-face operation uses: ``face_index`` if given, else the largest (index 0)."""
     require_faces(faces)
@@ -104,16 +122,17 @@ def select_face(faces: list[Face], face_index: int | None) -> Face:
         raise UnprocessableInput(f"face_index {index} is out of range: {len(faces)} face(s) were found.",
                                  code="face_index_out_of_range", details={"faces": len(faces)})
     face = faces[index]
-    if processed_width(face) < settings.RECOGNITION_MIN_FACE_PX:
-        raise _too_small(face)
+    if (reason := unusable_reason(face)) is not None:
+        raise reason
     return face
 
 
 def require_usable_face(faces: list[Face]) -> None:
-    """For analysis: some face must be large enough to be worth reporting."""
+    """For analysis: some face must be large and sharp enough to be worth reporting."""
     require_faces(faces)
-    if all(processed_width(f) < settings.RECOGNITION_MIN_FACE_PX for f in faces):
-        raise _too_small(faces[0])
+    reasons = [unusable_reason(f) for f in faces]
+    if all(reasons):
+        raise reasons[0]
 
 
 def face_payload(face: Face) -> dict[str, Any]:

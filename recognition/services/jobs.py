@@ -5,7 +5,8 @@ consent and permissions are checked) and pass only ids to the worker. Task bodie
 photo analysis is stored once and reused, enrollment sets a link, and the rest only reads.
 """
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -33,6 +34,10 @@ TASK_VERIFY = "recognition.verify"
 TASK_IDENTIFY = "recognition.identify"
 JOB_KINDS = {TASK_ANALYZE: "face_analyze", TASK_ENROLL: "face_enroll", TASK_VERIFY: "face_verify",
              TASK_IDENTIFY: "face_identify"}
+
+
+# Job parameter: the photos uploaded with the job's own request (not earlier photos given by photo_id).
+UPLOADS = "uploaded_photo_ids"
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ def _submit(user: AbstractBaseUser, task: str, params: dict[str, Any], new_photo
     def undo() -> None:
         delete_photos(new_photos)
 
+    params = {**params, UPLOADS: [str(p.pk) for p in new_photos]}
     job, created = submit_job(kind=JOB_KINDS[task], owner=user, task_name=task, params=params,
                               idempotency_key=idempotency_key, undo=undo)
     if not created:  # a retried request: the earlier job stands, this upload is not needed
@@ -117,6 +123,22 @@ def start_identify(*, user: AbstractBaseUser, source: ImageInput, top_k: int, sc
         return _submit(user, TASK_IDENTIFY, params, new, idempotency_key)
 
 
+def discards_uploads_on_refusal(body: Callable[[Job, ProgressFn], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """A job refused because of its input (no usable face, consent withdrawn meanwhile...) keeps none of the
+    photos its own request uploaded: the failed Job answers the client, and no face image stays behind."""
+
+    @functools.wraps(body)
+    def run(job: Job, progress: ProgressFn) -> dict[str, Any]:
+        try:
+            return body(job, progress)
+        except ServiceError as exc:
+            if 400 <= exc.status_code < 500:
+                delete_photos(list(Photo.objects.filter(pk__in=job.params.get(UPLOADS, []))))
+            raise
+
+    return run
+
+
 def _photo(job: Job, key: str = "photo_id") -> Photo:
     photo = Photo.objects.filter(pk=job.params[key]).first()
     if photo is None:
@@ -130,6 +152,7 @@ def _face_result(photo: Photo, face_index: int | None) -> tuple[Any, dict[str, A
                   "quality": face.quality}
 
 
+@discards_uploads_on_refusal
 def run_analyze(job: Job, progress: ProgressFn) -> dict[str, Any]:
     photo = _photo(job)
     progress(10, "detect")
@@ -138,6 +161,7 @@ def run_analyze(job: Job, progress: ProgressFn) -> dict[str, Any]:
     return analysis_payload(photo, faces)
 
 
+@discards_uploads_on_refusal
 def run_enroll(job: Job, progress: ProgressFn) -> dict[str, Any]:
     subject = Subject.objects.filter(pk=job.params["subject_id"]).first()
     if subject is None:
@@ -149,6 +173,7 @@ def run_enroll(job: Job, progress: ProgressFn) -> dict[str, Any]:
     return {**result, "subject_id": str(subject.pk), "enrolled_faces": enrolled}
 
 
+@discards_uploads_on_refusal
 def run_verify(job: Job, progress: ProgressFn) -> dict[str, Any]:
     progress(10, "detect")
     face, result = _face_result(_photo(job), job.params.get("face_index"))
@@ -161,6 +186,7 @@ def run_verify(job: Job, progress: ProgressFn) -> dict[str, Any]:
     return {**result, **verify_faces(face, other), "against": other_result}
 
 
+@discards_uploads_on_refusal
 def run_identify(job: Job, progress: ProgressFn) -> dict[str, Any]:
     progress(10, "detect")
     face, result = _face_result(_photo(job), job.params.get("face_index"))

@@ -39,6 +39,17 @@ def idempotency_key(request: Request) -> str | None:
     return key or None
 
 
+class JobRequestMixin:
+    """For views that start jobs: ``?wait=`` and ``Idempotency-Key`` are checked before the view runs, so a bad
+    one is refused with 400 before any photo or job is stored (not after, when the job already exists)."""
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method == "POST":
+            wait_seconds(request)
+            idempotency_key(request)
+
+
 def job_response(request: Request, job: Job) -> Response:
     """200 with the finished job, or 202 with a Location to poll."""
     job = wait_for_job(job, wait_seconds(request))

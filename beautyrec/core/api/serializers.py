@@ -1,7 +1,31 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from beautyrec.core.errors import InvalidInput
 from beautyrec.core.models import Job
+
+# Sent by Django's own HTML forms (session-authenticated browsable API); never a field of ours.
+FORM_NOISE = frozenset({"csrfmiddlewaretoken"})
+
+
+class RejectUnknownFieldsMixin:
+    """Input serializers refuse fields they do not know (400 ``unknown_field``) instead of ignoring them.
+
+    A misspelt option (``consnet``, ``top-k``) silently ignored would run the request with defaults the client
+    did not ask for; naming it is the useful answer. Read-only fields count as known, so a client may send
+    back an object it read.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        # Here rather than in is_valid so that it also holds for each item of a list (many=True) body.
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields) - FORM_NOISE)  # type: ignore[attr-defined]
+            if unknown:
+                raise InvalidInput(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field",
+                                   details={"fields": unknown})
+        return super().to_internal_value(data)  # type: ignore[misc]
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -21,14 +45,6 @@ class JobErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-@extend_schema_serializer(examples=[
-    OpenApiExample("Finished analysis", value={
-        "id": "6f1c2f0e-7d7a-4c3e-9f0e-5b7f2a9d1c11", "kind": "catalog_import", "status": "succeeded",
-        "progress": 100, "stage": "done", "result": {"created": 12, "updated": 0, "rows": 12}, "error": None,
-        "created_at": "2026-11-25T10:00:00Z", "started_at": "2026-11-25T10:00:00Z",
-        "finished_at": "2026-11-25T10:00:01Z", "url": "/api/v1/jobs/6f1c2f0e-7d7a-4c3e-9f0e-5b7f2a9d1c11/",
-    }, response_only=True),
-])
 class JobSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from beautyrec.core import health
+from beautyrec.core.api import schema_examples as examples
 from beautyrec.core.api.serializers import (
     ErrorSerializer,
     HealthSerializer,
@@ -29,7 +30,8 @@ class JobListApi(generics.ListAPIView):
     def get_queryset(self):  # type: ignore[override]
         return jobs_visible_to(self.request.user)
 
-    @extend_schema(responses={200: JobSerializer(many=True), 401: ErrorSerializer}, tags=["jobs"])
+    @extend_schema(responses={200: JobSerializer(many=True), 401: ErrorSerializer}, tags=["jobs"],
+                   examples=examples.JOB_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -37,7 +39,7 @@ class JobListApi(generics.ListAPIView):
 class JobDetailApi(APIView):
     """One job: status, progress 0-100 with its stage, result or error. Owner or staff only."""
 
-    @extend_schema(responses={200: JobSerializer, **ERRORS}, tags=["jobs"])
+    @extend_schema(responses={200: JobSerializer, **ERRORS}, tags=["jobs"], examples=examples.JOB_DETAIL)
     def get(self, request: Request, job_id: str) -> Response:
         return Response(JobSerializer(get_job_for(request.user, job_id)).data)
 
@@ -49,7 +51,8 @@ class HealthApi(APIView):
     authentication_classes: list = []
     throttle_classes: list = []
 
-    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, tags=["health"])
+    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, tags=["health"],
+                   examples=examples.HEALTH)
     def get(self, request: Request) -> Response:
         report = health.readiness()
         return Response(report, status=status.HTTP_200_OK if report["ok"] else status.HTTP_503_SERVICE_UNAVAILABLE)
@@ -62,7 +65,7 @@ class TokenApi(APIView):
     authentication_classes: list = []
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 400: ErrorSerializer},
-                   tags=["auth"], auth=[])
+                   tags=["auth"], auth=[], examples=examples.TOKEN)
     def post(self, request: Request) -> Response:
         body = TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from beautyrec.core.errors import ServiceError
+from beautyrec.core.progress import percent_bar
 from beautyrec.recommender.services.catalog import describe_errors, import_catalog
 
 
@@ -18,11 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, **options) -> None:
         if not file.is_file():
             raise CommandError(f"{file} does not exist")
-        with tqdm(total=100, desc="import", unit="%", disable=options["verbosity"] == 0) as bar:
-            def progress(percent: float, stage: str = "") -> None:
-                bar.set_postfix_str(stage)
-                bar.update(max(0, int(percent) - bar.n))
-
+        with percent_bar("import", verbosity=options["verbosity"]) as progress:
             try:
                 summary = import_catalog(content=file.read_bytes(), filename=file.name, progress=progress)
             except ServiceError as exc:
