@@ -39,7 +39,7 @@ def test_erased_person_is_no_longer_identified_by_a_running_worker(celery_worker
 
     erased = client_alice.delete("/api/v1/me/biometrics/")
     assert erased.status_code == 200, erased.content
-    assert erased.json() == {"photos": 1, "faces": 1, "subjects": 1, "jobs": 2}
+    assert erased.json() == {"photos": 1, "faces": 1, "subjects": 1, "jobs": 2, "previews": 0}
 
     after = run(client_staff, f"{API}/identify/", {"image": upload(BLAIR[2]), "scope": "all"})
     assert after["match"] is None and after["gallery_size"] == 1
