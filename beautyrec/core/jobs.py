@@ -13,6 +13,7 @@ Why this shape:
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,8 @@ ProgressFn = Callable[..., None]
 JobBody = Callable[[Job, ProgressFn], dict[str, Any] | None]
 
 _TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# Task retries while the database itself is unreachable: delays 1, 2, 4, ... 30 s, about two minutes in all.
+DATABASE_OUTAGE_RETRIES = 8
 
 
 class Progress:
@@ -90,22 +93,33 @@ def submit_job(
 def _publish(job: Job, task_name: str, undo: Callable[[], None] | None) -> None:
     try:
         _task(task_name).apply_async(args=[str(job.pk)])
-    except BrokerOperationalError as exc:
-        logger.error("broker unreachable, undoing job %s: %s", job.pk, exc)
+    except Exception as exc:
+        # Not published: undo the job and whatever the caller stored for it, so a failed request leaves nothing.
+        logger.error("could not publish job %s, undoing it: %s", job.pk, exc)
         with transaction.atomic():
             if undo is not None:
                 undo()
             Job.objects.filter(pk=job.pk).delete()
-        raise ServiceUnavailable(
-            "The job queue is not reachable right now; nothing was stored. Try again shortly.",
-            code="broker_unavailable",
-        ) from exc
+        if isinstance(exc, BrokerOperationalError):
+            raise ServiceUnavailable(
+                "The job queue is not reachable right now; nothing was stored. Try again shortly.",
+                code="broker_unavailable",
+            ) from exc
+        raise
     job.refresh_from_db()
 
 
+_TASK_IMPORT_LOCK = threading.Lock()
+
+
 def _task(name: str) -> Any:
+    """The registered task. The first request of a web process imports the apps' task modules; concurrent first
+    requests wait for that import under a lock (without it, one thread saw the registry half-filled and failed
+    with NotRegistered, found by the database-restart load test)."""
     if name not in celery_app.tasks:
-        celery_app.loader.import_default_modules()
+        with _TASK_IMPORT_LOCK:
+            if name not in celery_app.tasks:
+                celery_app.loader.import_default_modules()
     return celery_app.tasks[name]
 
 
@@ -119,13 +133,27 @@ def job_task(name: str, *, max_retries: int = 3) -> Callable[[JobBody], Any]:
     def decorate(fn: JobBody) -> Any:
         @shared_task(name=name, bind=True, max_retries=max_retries)
         def task(self: Any, job_id: str) -> None:
-            run_job(job_id, fn, task=self)
+            try:
+                run_job(job_id, fn, task=self)
+            except _TRANSIENT_ERRORS as exc:
+                _retry_after_database_outage(self, job_id, exc)
 
         task.__doc__ = fn.__doc__
         task.body = fn
         return task
 
     return decorate
+
+
+def _retry_after_database_outage(task: Any, job_id: str, exc: Exception) -> None:
+    """Claiming a job or recording its outcome failed because the database was unreachable (a restart, a
+    failover). Without a retry the message is gone and the job stays queued or running for ever; so the task
+    is published again with a growing delay (about two minutes in all) and finds the job where it was left."""
+    if getattr(task.request, "is_eager", True) or task.request.retries >= DATABASE_OUTAGE_RETRIES:
+        raise exc
+    logger.warning("job %s: database unreachable, retrying the task: %s", job_id, exc)
+    raise task.retry(exc=exc, countdown=min(2 ** task.request.retries, 30),
+                     max_retries=DATABASE_OUTAGE_RETRIES) from exc
 
 
 def run_job(job_id: str, fn: JobBody, *, task: Any = None) -> Job | None:

@@ -3,12 +3,8 @@
 ``erasing_biometrics`` is sent inside the erasure transaction, before recognition deletes its own rows: any
 app that stores images or data derived from a user's face (previews, cached profiles) deletes them in a
 receiver and returns how many it removed, keyed by kind, so the erasure report lists everything.
-
-``retention_sweep`` is sent by the periodic retention task with a ``cutoff`` datetime: apps delete the
-face-derived data (previews...) created before it and return their counts, keyed by kind, the same way.
 """
 
 from django.dispatch import Signal
 
 erasing_biometrics = Signal()  # kwargs: user
-retention_sweep = Signal()  # kwargs: cutoff

@@ -4,6 +4,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from beautyrec.core.api.serializers import RejectUnknownFieldsMixin
 from gan.models import Preview
 from gan.services.previews import METHODS, image_payload
 from recognition.services.jobs import ImageInput
@@ -37,7 +38,7 @@ class ItemsField(serializers.Field):
         "reference_photo_id": "9a0e7c55-3e0b-4a0c-8f7e-0c6f0a9e2b77", "method": "gan",
     }, request_only=True),
 ])
-class PreviewRequestSerializer(serializers.Serializer):
+class PreviewRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     image = serializers.FileField(required=False, help_text="Upload the photo now (or send photo_id).")
     photo_id = serializers.UUIDField(required=False, help_text="One of your stored photos.")
     face_index = serializers.IntegerField(required=False, min_value=0, max_value=255,

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from beautyrec.core.api.binary import JpegApiView
-from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, idempotency_key
+from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, JobRequestMixin, idempotency_key
 from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
 from gan import selectors
 from gan.api import examples
@@ -25,7 +25,7 @@ from recognition.api.views import recognition_job_response
 TAGS = ["previews"]
 
 
-class PreviewListApi(generics.ListAPIView):
+class PreviewListApi(JobRequestMixin, generics.ListAPIView):
     """Your previews (newest first, unexpired). POST starts a preview job (kind ``preview``).
 
     Items are catalogue products (``{"product": id}``) or explicit shades; one image per item, or one for

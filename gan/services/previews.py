@@ -33,7 +33,7 @@ from gan.services.makeup_gan import transfer_model, transfer_model_version
 from recognition.models import Photo
 from recognition.selectors import get_photo
 from recognition.services.analysis import analyze_photo, select_face
-from recognition.services.jobs import ImageInput
+from recognition.services.jobs import UPLOADS, ImageInput, discards_uploads_on_refusal
 from recognition.services.photos import delete_photos, load_pixels, photo_scale, store_photo
 
 TASK_PREVIEW: Final = "gan.preview"
@@ -176,6 +176,7 @@ def start_preview(*, user: AbstractBaseUser, source: ImageInput, items: list[Any
         if reference_photo is not None:
             params.update(reference_photo_id=str(reference_photo.pk), reference_face_index=reference.face_index,
                           method=method)
+        params[UPLOADS] = [str(p.pk) for p in new]  # deleted if the job is refused (no usable face...)
         job, created = submit_job(kind=JOB_KIND, owner=user, task_name=TASK_PREVIEW, params=params,
                                   idempotency_key=idempotency_key, undo=lambda: delete_photos(new))
         if not created:  # a retried request: the earlier job stands, this upload is not needed
@@ -212,6 +213,7 @@ def image_payload(image: PreviewImage) -> dict[str, Any]:
             "url": image_url(image.preview, image.index), "region_colours": image.region_colours}
 
 
+@discards_uploads_on_refusal
 def run_preview(job: Job, progress: ProgressFn) -> dict[str, Any]:
     """Render every requested item (or the combined look, or the reference's look) and store the images."""
     params = job.params

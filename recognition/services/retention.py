@@ -1,7 +1,7 @@
 """Retention: uploaded photos (with their faces and files) and recognition jobs expire after
 ``PHOTO_RETENTION_DAYS``; the ``recognition.expire_photos`` beat task runs this on the cpu queue.
 
-Other apps' face-derived data (previews) expires with the same cutoff through the ``retention_sweep`` signal.
+Previews have their own, shorter retention (``PREVIEW_RETENTION_HOURS``, the gan app's beat task).
 Photos holding a face enrolled in a gallery are kept: that face is the consented gallery entry, and it goes
 when consent is withdrawn, the subject is deleted or the person is erased. Deletion goes through
 ``delete_photos``, the same path as a user's own delete and erasure, so files go with their rows.
@@ -13,7 +13,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from beautyrec.core.models import Job
-from beautyrec.core.signals import retention_sweep
 from recognition.models import Photo
 from recognition.services.jobs import JOB_KINDS
 from recognition.services.photos import delete_photos
@@ -26,18 +25,14 @@ def expired_photos(cutoff: datetime):
 
 
 def expire_photos(*, now: datetime | None = None, days: int | None = None) -> dict[str, int]:
-    """Delete photos, recognition jobs and other apps' face-derived data older than ``days`` (default
-    ``PHOTO_RETENTION_DAYS``; 0 keeps everything); returns the counts by kind."""
+    """Delete photos and recognition jobs older than ``days`` (default ``PHOTO_RETENTION_DAYS``; 0 keeps
+    everything); returns the counts by kind."""
     days = settings.PHOTO_RETENTION_DAYS if days is None else days
     if days <= 0:
         return {"photos": 0, "jobs": 0}
     cutoff = (now or timezone.now()) - timedelta(days=days)
-    removed: dict[str, int] = {}
-    for _receiver, counts in retention_sweep.send(sender=expire_photos, cutoff=cutoff):
-        for kind, count in (counts or {}).items():
-            removed[kind] = removed.get(kind, 0) + count
     photos = 0
     while batch := list(expired_photos(cutoff)[:BATCH]):
         photos += delete_photos(batch)
     jobs, _ = Job.objects.filter(kind__in=JOB_KINDS.values(), created_at__lt=cutoff).delete()
-    return {**removed, "photos": photos, "jobs": jobs}
+    return {"photos": photos, "jobs": jobs}

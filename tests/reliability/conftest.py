@@ -67,26 +67,26 @@ def worker_env(**overrides: str) -> dict[str, str]:
     return {**os.environ, "OMP_NUM_THREADS": "1", "ML_NUM_THREADS": "1", "LOG_LEVEL": "INFO", **overrides}
 
 
-def spawn_worker(env: dict[str, str], name: str, queues: str = "cpu,gpu", log: Path | None = None) -> subprocess.Popen:
-    """A real `celery worker` (one pool process, one message at a time), started and waited for until it answers."""
-    from beautyrec.celery import app as celery_app
+def spawn_worker(env: dict[str, str], name: str, log: Path, queues: str = "cpu,gpu") -> subprocess.Popen:
+    """A real `celery worker` (one pool process, one message at a time), returned once its log says it is ready.
 
-    out = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 - kept open for the process's life
+    Readiness comes from the log, not a ping, because the worker may use another broker than this process.
+    """
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "beautyrec", "worker", "-Q", queues, "--concurrency", "1",
          "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle", "-n", f"{name}@%h", "-l", "info"],
-        env=env, stdout=out, stderr=subprocess.STDOUT,
+        env=env, stdout=open(log, "a"), stderr=subprocess.STDOUT,  # noqa: SIM115 - open for the process's life
     )
-    node = f"{name}@{os.uname().nodename}"
-    with celery_app.connection_for_write(env["CELERY_BROKER_URL"]) as conn:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"worker {name} exited early (see {log})")
-            if celery_app.control.ping(destination=[node], timeout=1, connection=conn):
-                return proc
+    ready = f"{name}@{os.uname().nodename} ready."
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker {name} exited early:\n{log.read_text()[-3000:]}")
+        if log.exists() and ready in log.read_text():
+            return proc
+        time.sleep(0.2)
     proc.kill()
-    raise RuntimeError(f"worker {name} did not answer within 60 s")
+    raise RuntimeError(f"worker {name} was not ready within 90 s:\n{log.read_text()[-3000:]}")
 
 
 def stop(proc: subprocess.Popen) -> None:

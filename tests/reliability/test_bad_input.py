@@ -314,3 +314,15 @@ def test_raw_image_body_without_multipart_is_415(client_alice, content_type):
     response = client_alice.generic("POST", ANALYZE, io.BytesIO(face_jpeg()).getvalue(), content_type=content_type)
     assert_error(response, 415, "unsupported_media_type")
     assert stored() == NOTHING
+
+
+def test_a_job_that_cannot_be_published_for_any_reason_leaves_nothing(client_alice, monkeypatch):
+    """Not only a down broker: any failure to publish undoes the job and the photo stored for it."""
+    from recognition import tasks
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("serializer exploded")
+
+    monkeypatch.setattr(tasks.analyze, "apply_async", refuse)
+    assert_error(analyze(client_alice, {"image": upload(BLAIR[0])}), 500, "internal_error")
+    assert stored() == NOTHING

@@ -71,7 +71,7 @@ def wait_for(predicate, timeout: float, interval: float = 0.02):
 
 def test_sigkilled_gpu_worker_redelivers_the_job_which_completes_exactly_once(env_for_workers, client_alice,
                                                                                tmp_path):
-    worker = spawn_worker(env_for_workers, f"gpu-kill-{os.getpid()}", queues="gpu", log=tmp_path / "worker.log")
+    worker = spawn_worker(env_for_workers, f"gpu-kill-{os.getpid()}", log=tmp_path / "worker.log", queues="gpu")
     try:
         for round_ in range(5 if LONG else 1):
             response = client_alice.post(ANALYZE, {"image": upload_array(grid(SEVEN_FACES, columns=4))},

@@ -1,3 +1,5 @@
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,14 +18,14 @@ class RejectUnknownFieldsMixin:
     back an object it read.
     """
 
-    def is_valid(self, *, raise_exception: bool = False) -> bool:
-        data = getattr(self, "initial_data", None)
+    def to_internal_value(self, data: Any) -> Any:
+        # Here rather than in is_valid so that it also holds for each item of a list (many=True) body.
         if hasattr(data, "keys"):
             unknown = sorted(set(data.keys()) - set(self.fields) - FORM_NOISE)  # type: ignore[attr-defined]
             if unknown:
                 raise InvalidInput(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field",
                                    details={"fields": unknown})
-        return super().is_valid(raise_exception=raise_exception)  # type: ignore[misc]
+        return super().to_internal_value(data)  # type: ignore[misc]
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from beautyrec.core.api.serializers import RejectUnknownFieldsMixin
 from beautyrec.recommender.models import Category, Interaction, InteractionKind, Product, Undertone
 
 # A client clock this far ahead is tolerated; further is a bad timestamp.
@@ -43,7 +44,7 @@ class CatalogImportSerializer(serializers.Serializer):
         "product": 41, "kind": "try_on", "preview": "0b8f4a52-64c4-4b47-9a65-2d0f1f3c9e10",
         "client_event_id": "web-7f3a-0002"}),
 ])
-class InteractionInSerializer(serializers.Serializer):
+class InteractionInSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     kind = serializers.ChoiceField(choices=InteractionKind.choices)
     value = serializers.FloatField(required=False, allow_null=True, min_value=1.0, max_value=5.0)

@@ -7,7 +7,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from beautyrec.core.api.responses import IDEMPOTENCY_HEADER, WAIT_PARAMETER, idempotency_key, job_response
+from beautyrec.core.api.responses import (
+    IDEMPOTENCY_HEADER,
+    WAIT_PARAMETER,
+    JobRequestMixin,
+    idempotency_key,
+    job_response,
+)
 from beautyrec.core.api.serializers import ErrorSerializer, JobSerializer
 from beautyrec.core.errors import InvalidInput
 from beautyrec.recommender import selectors
@@ -53,7 +59,7 @@ class ProductDetailApi(APIView):
         return Response(ProductSerializer(selectors.get_active_product(product_id)).data)
 
 
-class CatalogImportApi(APIView):
+class CatalogImportApi(JobRequestMixin, APIView):
     """Staff: upload a catalogue file; a cpu job validates every row and imports all-or-nothing by sku."""
 
     permission_classes = [IsAdminUser]
