@@ -199,3 +199,4 @@ def test_camera_selfie(playwright, live_server, demo_user, tmp_path):
         assert (photo.source_format, photo.width, photo.height) == ("JPEG", 640, 480)
     finally:
         chromium.close()
+
