@@ -6,7 +6,6 @@ authenticated API endpoints that check ownership.
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from beautyrec.core import errors
@@ -23,9 +22,8 @@ urlpatterns = [
     path("api/v1/me/", include("recognition.api.me_urls")),
     path("api/v1/", include("gan.api.urls")),
     path("api-auth/", include("rest_framework.urls")),
-    # Unknown API paths answer in the API's error format even with DEBUG on, for every method: API clients
-    # send tokens, not CSRF cookies, so a POST there must get the JSON 404, not the CSRF failure page.
-    re_path(r"^api/", csrf_exempt(errors.not_found_view)),
+    # Unknown API paths answer in the API's error format even with DEBUG on (for every method: see the view).
+    re_path(r"^api/", errors.not_found_view),
 ]
 
 handler400 = "beautyrec.core.errors.bad_request_view"
