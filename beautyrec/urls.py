@@ -22,7 +22,7 @@ urlpatterns = [
     path("api/v1/me/", include("recognition.api.me_urls")),
     path("api/v1/", include("gan.api.urls")),
     path("api-auth/", include("rest_framework.urls")),
-    # Unknown API paths answer in the API's error format even with DEBUG on.
+    # Unknown API paths answer in the API's error format even with DEBUG on (for every method: see the view).
     re_path(r"^api/", errors.not_found_view),
 ]
 

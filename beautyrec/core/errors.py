@@ -12,6 +12,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -137,6 +138,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                     status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+@csrf_exempt  # token clients send no CSRF cookie: a POST to an unknown route gets this 404, not the CSRF page
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """Django-level 404 (unknown URL) in the API's error format."""
     return JsonResponse(error_body("not_found", f"No route for {request.path}."), status=404)

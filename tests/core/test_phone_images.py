@@ -35,8 +35,13 @@ def selfie() -> Image.Image:
     return Image.open(FIXTURES / "obama.jpg").convert("RGB")
 
 
-def test_heic_decodes_like_the_jpeg_it_was_made_from(selfie):
-    data = heic_bytes(selfie)
+@pytest.fixture(scope="module")
+def selfie_heic(selfie) -> bytes:
+    return heic_bytes(selfie)  # HEVC encoding takes seconds: once for the module
+
+
+def test_heic_decodes_like_the_jpeg_it_was_made_from(selfie, selfie_heic):
+    data = selfie_heic
     assert data[4:12] == b"ftypheic"  # a real HEIC container, as an iPhone writes
     decoded = decode_image(data)
     assert decoded.format == "HEIF"
@@ -46,8 +51,8 @@ def test_heic_decodes_like_the_jpeg_it_was_made_from(selfie):
 
 
 @pytest.mark.django_db
-def test_heic_upload_is_analysed_like_the_jpeg(user, selfie):
-    from_heic = store_photo(owner=user, upload=heic_bytes(selfie))
+def test_heic_upload_is_analysed_like_the_jpeg(user, selfie, selfie_heic):
+    from_heic = store_photo(owner=user, upload=selfie_heic)
     from_jpeg = store_photo(owner=user, upload=jpeg_bytes(selfie))
     assert (from_heic.source_format, from_jpeg.source_format) == ("HEIF", "JPEG")
     heic_face, jpeg_face = analyze_photo(photo=from_heic)[0], analyze_photo(photo=from_jpeg)[0]

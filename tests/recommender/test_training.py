@@ -36,7 +36,9 @@ def test_training_registers_a_version_and_serving_uses_history(client_alice, use
                                                                 capsys):
     chains = browse_in_chains(django_user_model, catalogue)
     call_command("train_recommender", "--epochs", "15", "--threads", "1")
-    printed = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert "train recommender: 100%" in captured.err and "done]" in captured.err  # the progress bar, on stderr
     mv = ModelVersion.objects.get(kind="recommender", is_active=True)
     assert printed["model_version"] == mv.version and mv.training_command.startswith("python manage.py")
     assert mv.metrics["users"] == 60 and mv.metrics["items"] == len(catalogue)

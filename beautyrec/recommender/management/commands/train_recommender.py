@@ -13,6 +13,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from beautyrec.core.ml.runtime import configure_threads
+from beautyrec.core.progress import percent_bar
 from beautyrec.recommender.services.training import train_recommender_model
 
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         configure_threads(options["threads"])
         command = "python manage.py train_recommender " + shlex.join(sys.argv[2:])
-        mv = train_recommender_model(progress=lambda pct, stage: self.stderr.write(f"{pct:5.1f}% {stage}"),
-                                     epochs=options["epochs"], seed=options["seed"], command=command.strip())
+        with percent_bar("train recommender", verbosity=options["verbosity"]) as progress:
+            mv = train_recommender_model(progress=progress, epochs=options["epochs"], seed=options["seed"],
+                                         command=command.strip())
         self.stdout.write(json.dumps({"model_version": mv.version, "metrics": mv.metrics}, indent=2))
