@@ -53,7 +53,7 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=25, help="max examples per operation")
-    parser.add_argument("--max-time", type=int, default=60, help="time budget of the schemathesis run, seconds")
+    parser.add_argument("--max-time", type=int, default=45, help="time budget of the schemathesis run, seconds")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--report", type=Path, help="write a JUnit report here")
     args = parser.parse_args()
