@@ -7,6 +7,7 @@ Defaults give the embedded laptop mode (SQLite under ``var/``, Celery eager); pr
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -240,6 +241,15 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Previews (gan) -------------------------------------------------------------------------------
 # Preview images are face images: they expire (and are deleted by the hourly beat task) after this long.
 PREVIEW_RETENTION_HOURS = env.int("PREVIEW_RETENTION_HOURS", default=24)
+
+# --- Recommender ----------------------------------------------------------------------------------
+# Nightly retraining on the day's interactions (cpu queue); the task submits a Job that reports progress.
+RECOMMENDER_TRAIN_HOUR = env.int("RECOMMENDER_TRAIN_HOUR", default=3)
+CELERY_BEAT_SCHEDULE["recommender-nightly-training"] = {
+    "task": "recommender.schedule_training",
+    "schedule": crontab(hour=RECOMMENDER_TRAIN_HOUR, minute=0),
+    "options": {"queue": "cpu"},
+}
 
 # How long a request may wait for its job to finish before answering with the pending Job (seconds).
 JOB_WAIT_MAX_SECONDS = env.float("JOB_WAIT_MAX_SECONDS", default=30.0)

@@ -64,8 +64,8 @@ class Client:
             body = exc.read()
             try:
                 error = json.loads(body)["error"]
-            except (ValueError, KeyError, TypeError):
-                error = {"code": f"http_{exc.code}", "message": body[:200].decode(errors="replace")}
+            except (ValueError, KeyError, TypeError):  # not the API's error body (a proxy, a missing route)
+                error = {"code": f"http_{exc.code}", "message": str(exc.reason)}
             raise ApiError(exc.code, error["code"], error["message"]) from None
 
     def run_job(self, path: str, **body: Any) -> dict[str, Any]:
@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", default=os.environ.get("BEAUTYREC_PASSWORD"))
     parser.add_argument("--image", required=True, help="a selfie (JPEG, PNG, HEIC...)")
     parser.add_argument("--reference", help="a photo of a makeup look to transfer")
-    parser.add_argument("--method", choices=["gan", "analytic"], default="gan")
+    parser.add_argument("--method", choices=["analytic", "gan"], default="analytic",
+                        help="look transfer: analytic colour transfer, or the GAN (needs an active makeup_gan model)")
     parser.add_argument("--categories", nargs="+", default=["foundation", "lipstick"])
     parser.add_argument("-k", type=int, default=3, help="recommendations per category")
     parser.add_argument("--out", default="var/client-output", help="folder for the preview JPEGs and summary.json")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from beautyrec.core.errors import NotFound, ServiceUnavailable
 from beautyrec.core.models import ModelVersion
@@ -82,3 +83,14 @@ def active_model_version(kind: str) -> ModelVersion:
         raise NotFound(f"No active model of kind {kind!r}; train or register one first.",
                        code="model_not_available")
     return mv
+
+
+def record_evaluation(mv: ModelVersion, *, name: str, figures: dict[str, Any]) -> ModelVersion:
+    """Store an evaluation's figures on the version it measured, under ``metrics[name]`` (replacing an earlier
+    run of the same evaluation), with the time it ran; the admin dashboard shows the latest ones."""
+    with transaction.atomic():
+        locked = ModelVersion.objects.select_for_update().get(pk=mv.pk)
+        locked.metrics = {**locked.metrics, name: {**figures, "evaluated_at": timezone.now().isoformat()}}
+        locked.save(update_fields=["metrics"])
+    mv.metrics = locked.metrics
+    return locked

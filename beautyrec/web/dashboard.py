@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 
 from beautyrec.core.models import Job, ModelVersion
-from beautyrec.recommender.models import Product
+from beautyrec.recommender.models import Interaction, Product
+from gan.models import Preview
 from recognition.models import Face, Photo, Subject
 
 STATUSES = [s.value for s in Job.Status]
@@ -23,6 +24,8 @@ def _counts() -> list[tuple[str, int]]:
         ("subjects with consent", Subject.objects.filter(consent=True).count()),
         ("active products", Product.objects.filter(is_active=True).count()),
         ("inactive products", Product.objects.filter(is_active=False).count()),
+        ("interactions", Interaction.objects.count()),
+        ("previews", Preview.objects.count()),
         ("jobs (all time)", Job.objects.count()),
     ]
 
@@ -43,16 +46,21 @@ def _jobs_last_day(now: datetime) -> dict[str, Any]:
             "totals": [totals[s] for s in STATUSES], "errors": errors}
 
 
-def _flat_metrics(metrics: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested metrics as ``a.b`` -> number/string pairs (lists and long values are left out of the overview)."""
+MAX_DEPTH = 2  # "lfw:pairs.accuracy"; deeper breakdowns (per group...) stay on the model version's page
+MAX_FIGURES = 16
+
+
+def _flat_metrics(metrics: dict[str, Any], prefix: str = "", depth: int = 1) -> list[tuple[str, Any]]:
+    """Nested metrics as ``a.b`` -> number/string pairs, two levels deep (lists and long values left out)."""
     flat: list[tuple[str, Any]] = []
     for key, value in metrics.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            flat.extend(_flat_metrics(value, f"{name}."))
+            if depth < MAX_DEPTH:
+                flat.extend(_flat_metrics(value, f"{name}.", depth + 1))
         elif isinstance(value, bool | int | float | str) and len(str(value)) <= 40:
             flat.append((name, round(value, 4) if isinstance(value, float) else value))
-    return flat
+    return flat[:MAX_FIGURES] if depth == 1 else flat
 
 
 def _models() -> list[dict[str, Any]]:

@@ -65,7 +65,7 @@ def region_masks(landmarks: np.ndarray, size: int = CROP) -> np.ndarray:
 
 def to_tensor(crops: np.ndarray) -> torch.Tensor:
     """(N, H, W, 3) uint8 -> (N, 3, H, W) float in [-1, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+    return torch.from_numpy(np.array(crops, dtype=np.uint8)).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:

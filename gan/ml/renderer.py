@@ -295,7 +295,7 @@ def _grow(poly: np.ndarray, factor: float) -> np.ndarray:
 
 
 FEATHER: Final = {  # Gaussian radius as a share of the eye-corner distance
-    "lips": 0.01, "lip_line": 0.01, "skin": 0.04, "under_eye": 0.05, "cheeks": 0.12, "cheekbones": 0.08,
+    "lips": 0.01, "lip_line": 0.01, "skin": 0.08, "under_eye": 0.05, "cheeks": 0.12, "cheekbones": 0.08,
     "contour": 0.1, "eyelids": 0.05, "lash_line": 0.008, "lashes": 0.006, "brows": 0.02, "face": 0.04,
 }
 

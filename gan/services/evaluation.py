@@ -26,8 +26,14 @@ IMAGE_SUFFIXES: Final = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 # lightness (brand, series id): Dior 904, Givenchy N105, YSL 07, Givenchy 15, Dior 761, YSL 52, Givenchy 210,
 # YSL 42.
 PANEL_SHADES: Final = ("#391e1d", "#a82a40", "#cc2010", "#d43a29", "#e13d5d", "#ea4e59", "#ff4d89", "#efe9de")
-# A whole look, for the untouched-pixel and identity checks: every region at once.
-FULL_LOOK: Final = (("foundation", "#c49a7a", "natural"), ("concealer", "#d6b090", "natural"),
+# Nine real foundation shades from ../shared/data/catalog/foundation_shades.csv spread over lightness (Beautyblender
+# Neutral, bareMinerals Warm Deep 5, Bobbi Brown Neutral Chestnut, Armani Light Glow, L'Oreal True Beige, Catrice
+# Cool Cashmere, ILIA Bedarra, bareMinerals Flax, Tarte Fair Neutral): each face wears the closest, as a shade
+# match would give it.
+FOUNDATIONS: Final = ("#3a2115", "#9a583d", "#af7263", "#c88c7b", "#cc9f7d", "#dea682", "#deb294", "#e4c2b0",
+                      "#edcdb5")
+# A whole look, for the untouched-pixel and identity checks: every region at once (foundation matched per face).
+FULL_LOOK: Final = (("concealer", "#e4c2b0", "natural"),
                     ("bronzer", "#8a5a3a", "matte"), ("blush", "#d9707a", "satin"),
                     ("highlighter", "#f3e2cf", "shimmer"), ("eyeshadow", "#7a4a6a", "shimmer"),
                     ("eyeliner", "#161212", "matte"), ("mascara", "#0f0d0d", "matte"), ("brow", "#3b2a20", "matte"),
@@ -120,11 +126,10 @@ def evaluate_tryon(faces: list[EvalFace], segs: Path | None = None,
     """The issue's figures for the renderer over ``faces`` (see the eval_tryon command)."""
     de, outside, identity, ious, times = [], [], [], [], []
     panel = [renderer.MakeupItem.from_hex("lipstick", h, finish="matte", intensity=1.0) for h in PANEL_SHADES]
-    look = [renderer.MakeupItem.from_hex(c, h, finish=f) for c, h, f in FULL_LOOK]
     for face in faces:
         lm = face.face.landmarks68
         renders = [renderer.render(face.pixels, lm, [item]) for item in panel]
-        renders.append(renderer.render(face.pixels, lm, look))
+        renders.append(renderer.render(face.pixels, lm, full_look(face)))
         for item, out in zip(panel, renders, strict=False):
             de.append(float(colour.ciede2000(lip_lab(out.image, lm, face.pixels), item.lab)))
         for out in renders:
@@ -150,3 +155,94 @@ def evaluate_tryon(faces: list[EvalFace], segs: Path | None = None,
         "ms_per_render": round(float(np.mean(times)), 2) if times else None,
         "faces": len(faces),
     }
+
+
+def full_look(face: EvalFace) -> list[renderer.MakeupItem]:
+    """:data:`FULL_LOOK` with the foundation of :data:`FOUNDATIONS` closest to the face's own skin."""
+    skin = renderer.region_colours(face.pixels, face.face.landmarks68, ["skin"])["skin"]
+    labs = np.array([colour.hex_to_lab(h) for h in FOUNDATIONS])
+    foundation = labs[int(np.argmin(colour.ciede2000(labs, skin[None, :])))]
+    return [renderer.MakeupItem("foundation", foundation.astype(np.float32), finish="natural", coverage=0.55),
+            *(renderer.MakeupItem.from_hex(c, h, finish=f) for c, h, f in FULL_LOOK)]
+
+
+def tryon_panel_rows(faces: list[EvalFace]) -> list[list[np.ndarray]]:
+    """Per face: untouched, three panel lipsticks (matte), and the full look."""
+    rows = []
+    for face in faces:
+        lm = face.face.landmarks68
+        crop = face_crop(face.pixels, lm)
+        renders = [renderer.render(face.pixels, lm, [renderer.MakeupItem.from_hex("lipstick", h, finish="matte")])
+                   .image for h in PANEL_SHADES[1:7:2]]
+        rows.append([crop(face.pixels), *(crop(r) for r in renders),
+                     crop(renderer.render(face.pixels, lm, full_look(face)).image)])
+    return rows
+
+
+def face_crop(pixels: np.ndarray, landmarks: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Cuts the same square around the face from any version of the photo."""
+    lo, hi = landmarks.min(axis=0), landmarks.max(axis=0)
+    side = 1.5 * float(max(hi - lo))
+    cx, cy = (lo + hi) / 2 - [0, 0.1 * side]
+    top, left = int(max(0, cy - side / 2)), int(max(0, cx - side / 2))
+    bottom, right = int(min(pixels.shape[0], cy + side / 2)), int(min(pixels.shape[1], cx + side / 2))
+    return lambda image: np.ascontiguousarray(image[top:bottom, left:right])
+
+
+def region_lab(image: np.ndarray, landmarks: np.ndarray, region: str, teeth_from: np.ndarray) -> np.ndarray:
+    """Median CIELAB of a region's hard mask (for lips, without pixels that were teeth-like in ``teeth_from``)."""
+    if region == "lips":
+        return lip_lab(image, landmarks, teeth_from)
+    mask = renderer.region_mask(landmarks, region, image.shape[:2])
+    return np.median(renderer.rgb_to_lab(image[mask.window][mask.hard]), axis=0)
+
+
+Method = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def evaluate_transfer(faces: list[EvalFace], references: list[EvalFace], methods: dict[str, Method],
+                      progress: Callable[[int], None] | None = None) -> dict[str, dict[str, Any]]:
+    """For each method over every (face, reference) pair: lip and eyelid CIEDE2000 between the output and the
+    reference, dlib identity distance between the output and the face, and milliseconds per transfer. The
+    untouched face is measured the same way under ``untouched`` (the baseline a method must beat)."""
+    names = ["untouched", *methods]
+    lips: dict[str, list[float]] = {n: [] for n in names}
+    eyes: dict[str, list[float]] = {n: [] for n in names}
+    identity: dict[str, list[float]] = {n: [] for n in names}
+    times: dict[str, list[float]] = {n: [] for n in names}
+    ref_colours = [(region_lab(r.pixels, r.face.landmarks68, "lips", r.pixels),
+                    region_lab(r.pixels, r.face.landmarks68, "eyelids", r.pixels)) for r in references]
+    for face in faces:
+        lm = face.face.landmarks68
+        for ref, (ref_lips, ref_eyes) in zip(references, ref_colours, strict=True):
+            if ref.name == face.name:
+                continue
+            outputs = {"untouched": face.pixels}
+            for name, method in methods.items():
+                start = time.perf_counter()
+                outputs[name] = method(face.pixels, lm, ref.pixels, ref.face.landmarks68)
+                times[name].append((time.perf_counter() - start) * 1000)
+            distances = identity_distances(face.pixels, [outputs[n] for n in names], face.face)
+            for name, image, distance in zip(names, (outputs[n] for n in names), distances, strict=True):
+                lips[name].append(float(colour.ciede2000(region_lab(image, lm, "lips", face.pixels), ref_lips)))
+                eyes[name].append(float(colour.ciede2000(region_lab(image, lm, "eyelids", face.pixels), ref_eyes)))
+                identity[name].append(float(distance))
+            if progress is not None:
+                progress(1)
+    return {name: {"lip_de2000_to_reference": round(float(np.mean(lips[name])), 3),
+                   "eye_de2000_to_reference": round(float(np.mean(eyes[name])), 3),
+                   "identity_distance": round(float(np.mean(identity[name])), 4),
+                   "ms_per_image": round(float(np.mean(times[name])), 2) if times[name] else 0.0}
+            for name in names}
+
+
+def save_panel(rows: list[list[np.ndarray]], path: Path, cell: int = 256) -> None:
+    """A JPEG grid of equally sized cells (each image letterboxed into a square), for the README."""
+    grid = Image.new("RGB", (cell * max(len(r) for r in rows), cell * len(rows)), (255, 255, 255))
+    for y, row in enumerate(rows):
+        for x, image in enumerate(row):
+            picture = Image.fromarray(image)
+            picture.thumbnail((cell, cell), Image.LANCZOS)
+            grid.paste(picture, (x * cell + (cell - picture.width) // 2, y * cell + (cell - picture.height) // 2))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid.save(path, quality=90)

@@ -18,10 +18,17 @@ import numpy as np
 from django.conf import settings
 
 from beautyrec.core import colour
+from beautyrec.core.errors import UnprocessableInput
 from beautyrec.core.images import decode_image
 from beautyrec.core.ml.runtime import cached, configure_threads, evict, resolve_device
 from beautyrec.core.models import ModelVersion
-from beautyrec.core.registry import active_model_version, ensure_model_version, register_model_version, resolve_uri
+from beautyrec.core.registry import (
+    active_model_version,
+    ensure_model_version,
+    package_dir,
+    register_model_version,
+    resolve_uri,
+)
 from gan.ml import makeup_gan
 from gan.ml.training import FaceBank, ShadeBook, TrainConfig, holdout_metrics, train
 from recognition.ml.dlib_files import model_path
@@ -115,11 +122,12 @@ def run_training(*, config: TrainConfig, data_dir: Path, faces: int, version: st
             progress("faces", done[0], len(paths))
 
     crops, marks = cached_crops(paths, work / "cache", face_done)
-    holdout = max(8, len(crops) // 20)
-    bank, held = FaceBank(crops[holdout:], marks[holdout:]), FaceBank(crops[:holdout], marks[:holdout])
     real, _ = cached_crops(makeup_photo_paths(data_dir), work / "cache")
-    if not len(real) or len(bank) < 2:
-        raise ValueError("not enough faces or makeup photos found under the data folder")
+    if not len(real) or len(crops) < 4:
+        raise UnprocessableInput("Not enough faces or makeup photos were found under the data folder.",
+                                 code="training_data_missing")
+    holdout = min(max(8, len(crops) // 20), len(crops) // 4)  # 5 % (at least 8) held out for the metrics
+    bank, held = FaceBank(crops[holdout:], marks[holdout:]), FaceBank(crops[:holdout], marks[:holdout])
     book = shade_book(data_dir)
     state_path = work / f"{version}.state.pt"
     state_path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,12 +140,19 @@ def run_training(*, config: TrainConfig, data_dir: Path, faces: int, version: st
     target.parent.mkdir(parents=True, exist_ok=True)
     makeup_gan.save_checkpoint(str(target), state.generator, {"width": config.width, "code": config.code,
                                                               "config": config.__dict__, "metrics": metrics})
-    uri = str(target) if output else f"makeup_gan/{version}.pt"
+    uri = _uri_for(target) if output else f"makeup_gan/{version}.pt"
     command = "python " + " ".join(shlex.quote(a) for a in sys.argv) if sys.argv else ""
     mv = register_model_version(kind=GAN_KIND, version=version, uri=uri, metrics=metrics,
                                 training_command=command, activate=activate)
     evict(lambda key: isinstance(key, tuple) and key and key[0] == GAN_KIND)
     return mv
+
+
+def _uri_for(path: Path) -> str:
+    """``pkg:gan/...`` for a file inside the installed gan package (the shipped default), else absolute."""
+    path = path.resolve()
+    package = package_dir("gan").resolve()
+    return f"pkg:gan/{path.relative_to(package)}" if path.is_relative_to(package) else str(path)
 
 
 def default_model_version() -> ModelVersion:

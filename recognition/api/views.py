@@ -211,7 +211,7 @@ class PhotoImageApi(JpegApiView):
     are in the photo's ``width`` x ``height`` pixels (scale by the JPEG's size over those).
     """
 
-    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ErrorSerializer},
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (404, "application/json"): ErrorSerializer},
                    tags=["recognition"], examples=examples.PHOTO_IMAGE)
     def get(self, request: Request, photo_id: str) -> HttpResponse:
         photo = selectors.get_photo(user=request.user, photo_id=photo_id)

@@ -123,6 +123,14 @@ def test_reference_look_analytic_moves_lips_toward_the_reference(client_alice, p
     assert colour.ciede2000(after, ref_lips) < 3.0 < colour.ciede2000(before, ref_lips)
 
 
+def test_reference_look_through_the_gan(client_alice, photo_id):
+    result = succeeded(post(client_alice, {"photo_id": photo_id, "reference_image": upload(MADE_UP),
+                                           "method": "gan"}, fmt="multipart"))
+    assert result["method"] == "gan"
+    assert result["model_version"] == "makeup_gan:default-v1"
+    assert client_alice.get(result["images"][0]["url"]).status_code == 200
+
+
 def test_others_see_nothing(client_alice, client_bob, photo_id):
     preview = Preview.objects.get()
     url = f"{API}{preview.pk}/"

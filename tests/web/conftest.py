@@ -13,17 +13,27 @@ TEST_OUTPUT = Path(__file__).resolve().parents[2] / "var" / "test-output"
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator:
+def playwright() -> Iterator:
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium chromium-driver` (.ci/run does it)")
     # Playwright's sync API runs an event loop in this thread; Django must still allow its ORM here.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with sync_playwright() as instance:
+        yield instance
+
+
+def launch(playwright, *extra_args: str):
+    """The system Chromium, headless, never fetching anything on its own; ``extra_args`` for special tests."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+@pytest.fixture(scope="session")
+def browser(playwright) -> Iterator:
+    chromium = launch(playwright)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from beautyrec.core.models import Job, ModelVersion
-from beautyrec.recommender.models import Product
+from beautyrec.recommender.models import Interaction, Product
 from beautyrec.recommender.services.catalog import import_catalog, rows_to_csv
 from beautyrec.recommender.services.demo_catalog import demo_rows
 from recognition.models import Face, Photo, Subject
@@ -246,11 +246,14 @@ def test_dashboard_counts_jobs_of_the_last_day_and_model_figures(admin_client, u
     ModelVersion.objects.create(kind="makeup_gan", version="g1", uri="gan/g1.pt", is_active=True,
                                 metrics={"fid": 31.4, "lpips": {"mean": 0.118}})
     Product.objects.filter(pk=Product.objects.first().pk).update(is_active=False)
+    Interaction.objects.create(user=user, product=Product.objects.last(), kind="like", client_event_id="e1",
+                               timestamp=timezone.now())
     page = admin_client.get(reverse("admin:dashboard"))
     assert page.status_code == 200
     figures = page.context["figures"]
     counts = dict(figures["counts"])
     assert (counts["users"], counts["active products"], counts["inactive products"]) == (2, 38, 1)
+    assert (counts["interactions"], counts["previews"]) == (1, 0)
     assert counts["jobs (all time)"] == 5
     assert figures["jobs"]["statuses"] == ["queued", "running", "succeeded", "failed"]
     assert figures["jobs"]["rows"] == [("analyze", [0, 0, 2, 1]), ("preview", [1, 0, 0, 0])]

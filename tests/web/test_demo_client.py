@@ -4,12 +4,20 @@ The page talks to a live server only through the public REST API with a token; C
 analysis job has finished when the upload's answer arrives and the page follows it on the jobs endpoint.
 """
 
+import io
+
 import pytest
 from PIL import Image
 from pillow_heif import from_pillow
+from rest_framework.authtoken.models import Token
 
+from beautyrec.recommender.models import Interaction, Product
+from beautyrec.recommender.services.catalog import import_catalog, rows_to_csv
+from beautyrec.recommender.services.demo_catalog import demo_rows
+from gan.models import Preview
 from recognition.models import Face
 from tests.conftest import FIXTURES
+from tests.web.conftest import launch
 
 PASSWORD = "demo-pass-123"
 pytestmark = pytest.mark.browser
@@ -18,6 +26,24 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def demo_user(django_user_model):
     return django_user_model.objects.create_user("demo", password=PASSWORD)
+
+
+@pytest.fixture
+def catalogue():
+    import_catalog(content=rows_to_csv(demo_rows(FIXTURES / "shared_subset")), filename="sample.csv")
+
+
+# Mean absolute difference (0-255) between a card's before and after images, drawn at the same size.
+BEFORE_AFTER_DIFFERENCE = """card => {
+    const size = 96, canvas = document.createElement('canvas');
+    canvas.width = canvas.height = size;
+    const ctx = canvas.getContext('2d');
+    const pixels = img => { ctx.drawImage(img, 0, 0, size, size); return ctx.getImageData(0, 0, size, size).data; };
+    const a = pixels(card.querySelector('img.before')), b = pixels(card.querySelector('img.after'));
+    let total = 0;
+    for (let i = 0; i < a.length; i++) if (i % 4 !== 3) total += Math.abs(a[i] - b[i]);
+    return total / (size * size * 3);
+}"""
 
 
 def sign_in(page, live_server) -> None:
@@ -46,7 +72,17 @@ def test_wrong_password_shows_the_api_error(page, live_server, demo_user):
     assert page.is_visible("#sign-in")
 
 
-def test_full_flow_in_chromium(page, live_server, demo_user, test_output):
+def test_a_revoked_token_brings_back_the_sign_in_form(page, live_server, demo_user):
+    sign_in(page, live_server)
+    Token.objects.filter(user=demo_user).delete()
+    page.set_input_files("#selfie-file", str(FIXTURES / "obama.jpg"))
+    page.wait_for_selector("#messages .error")
+    assert "(authentication_failed)" in page.inner_text("#messages .error")
+    assert page.is_visible("#sign-in") and page.is_hidden("#selfie")
+    assert page.evaluate("() => sessionStorage.getItem('beautyrec.token')") is None
+
+
+def test_full_flow_in_chromium(page, live_server, demo_user, catalogue, test_output):
     sign_in(page, live_server)
     assert page.inner_text("#signed-in-as") == "signed in as demo"
     page.set_input_files("#selfie-file", str(FIXTURES / "obama.jpg"))
@@ -74,7 +110,45 @@ def test_full_flow_in_chromium(page, live_server, demo_user, test_output):
         for (let i = 0; i < d.length; i += 4) if (d[i] > 250 && d[i + 1] < 100 && d[i + 2] > 140) coloured++;
         return [c.width, c.height, coloured > 50];
     }""") == [face.photo.width, face.photo.height, True]
+
+    # Recommendation cards: 3 foundations and 3 lipsticks, each with its shade swatch and reasons, and a
+    # before/after preview rendered in one preview job.
+    page.wait_for_function("document.querySelectorAll('.rec-card[data-preview=ready]').length === 6",
+                           timeout=180_000)
+    cards = page.query_selector_all(".rec-card")
+    assert [c.evaluate("c => c.closest('.category').dataset.category") for c in cards] == \
+        ["foundation"] * 3 + ["lipstick"] * 3
+    for card in cards:
+        product = Product.objects.get(pk=int(card.get_attribute("data-product")))
+        assert card.query_selector("header .swatch").get_attribute("data-hex") == product.shade_hex
+        assert product.brand in card.inner_text()
+        assert card.query_selector_all("ul.reasons li")
+        assert card.query_selector("img.after").evaluate("i => i.complete && i.naturalWidth") > 0
+        assert card.evaluate(BEFORE_AFTER_DIFFERENCE) > 0.3  # the shade was rendered on the face
+    preview = Preview.objects.get(owner=demo_user)
+    assert sorted(i["product"] for i in preview.items) == sorted(int(c.get_attribute("data-product")) for c in cards)
+    page.wait_for_function("document.querySelectorAll('.rec-card .preview-status').length === 6")
+    kinds = list(Interaction.objects.filter(user=demo_user).values_list("kind", flat=True))
+    assert (kinds.count("view"), kinds.count("try_on")) == (6, 6)
+
+    # Transfer a reference look (the analytic method; the GAN needs a trained model).
+    page.select_option("#transfer-method", "analytic")
+    page.set_input_files("#reference-file", str(sorted((FIXTURES / "makeup" / "images").glob("*_makeup_*"))[0]))
+    page.wait_for_selector("#transfer-result:not([hidden])", timeout=120_000)
+    assert page.evaluate("() => document.querySelector('#transfer-result img.after').naturalWidth") > 0
+    assert Preview.objects.filter(owner=demo_user, method="analytic").count() == 1
     page.screenshot(path=str(test_output / "e2e.png"), full_page=True)
+
+
+def test_photo_without_a_face_shows_the_job_error(page, live_server, demo_user, tmp_path):
+    suit = tmp_path / "suit.jpg"
+    Image.open(FIXTURES / "obama.jpg").convert("RGB").crop((150, 600, 750, 1100)).save(suit, quality=90)
+    sign_in(page, live_server)
+    page.set_input_files("#selfie-file", str(suit))
+    page.wait_for_selector("#messages .error", timeout=120_000)
+    assert page.inner_text("#messages .error") == "Analysis failed: No face was found in the image. (no_face)"
+    assert page.get_attribute("#analysis-progress", "data-status") == "failed"
+    assert page.is_hidden("#analysis") and page.is_hidden("#recommendations")
 
 
 def test_heic_selfie_is_shown_from_the_services_jpeg(page, live_server, demo_user, tmp_path):
@@ -91,3 +165,27 @@ def test_heic_selfie_is_shown_from_the_services_jpeg(page, live_server, demo_use
     r, g, b = page.evaluate(f"""() => Array.from(document.querySelector('#photo-canvas').getContext('2d')
         .getImageData({(left + right) / 2 + 30}, {(top + bottom) / 2 + 30}, 1, 1).data.slice(0, 3))""")
     assert r > g > b and (r, g, b) != (0xDD, 0xDD, 0xDD)
+
+
+def test_camera_selfie(playwright, live_server, demo_user, tmp_path):
+    # Chromium's fake camera plays an MJPEG file: frames of a real selfie stand in for a webcam.
+    frame = Image.open(FIXTURES / "obama.jpg").convert("RGB").resize((640, 800)).crop((0, 40, 640, 520))
+    buf = io.BytesIO()
+    frame.save(buf, format="JPEG", quality=90)
+    video = tmp_path / "camera.mjpeg"
+    video.write_bytes(buf.getvalue() * 5)
+    chromium = launch(playwright, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                      f"--use-file-for-fake-video-capture={video}")
+    try:
+        page = chromium.new_context(permissions=["camera"]).new_page()
+        sign_in(page, live_server)
+        page.click("#camera-start")
+        page.wait_for_function("document.querySelector('#camera').videoWidth > 0", timeout=20_000)
+        page.click("#camera-capture")
+        page.wait_for_selector("#analysis:not([hidden])", timeout=120_000)
+        assert page.get_attribute("#photo-canvas", "data-faces") == "1"
+        assert page.is_hidden("#camera")  # the camera is released after the shot
+        photo = Face.objects.get(photo__owner=demo_user, index=0).photo
+        assert (photo.source_format, photo.width, photo.height) == ("JPEG", 640, 480)
+    finally:
+        chromium.close()

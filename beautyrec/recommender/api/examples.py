@@ -2,6 +2,7 @@
 
 from beautyrec.core.api.examples import (
     BINARY,
+    JSON,
     UPLOAD,
     error_example,
     job_examples,
@@ -40,4 +41,27 @@ CATALOG_IMPORT = [
                   {"missing_columns": ["shade_hex"]}),
     error_example(413, "file_too_large", "Catalogue files are limited to 20971520 bytes."),
     error_example(403, "permission_denied", "You do not have permission to perform this action."),
+]
+
+# Recorded: a view then a like of product 38 by the demo user (GET /api/v1/interactions/?page_size=2).
+INTERACTIONS = [
+    {"id": 2, "product": 38, "kind": "like", "value": None, "preview": None, "client_event_id": "3f5b8c1e-like-1",
+     "timestamp": "2026-11-25T21:09:12.498985Z", "created_at": "2026-11-25T21:09:12.504391Z"},
+    {"id": 1, "product": 38, "kind": "view", "value": None, "preview": None, "client_event_id": "3f5b8c1e-view-1",
+     "timestamp": "2026-11-25T21:09:12.498985Z", "created_at": "2026-11-25T21:09:12.504334Z"},
+]
+INTERACTION_LIST = [response_example("Your interactions", INTERACTIONS)]
+INTERACTION_CREATE = [
+    *request_examples("A batch from the web client", [
+        {"product": 38, "kind": "view", "client_event_id": "3f5b8c1e-view-1"},
+        {"product": 38, "kind": "like", "client_event_id": "3f5b8c1e-like-1"}], media_types=(JSON,)),
+    *request_examples("A rating", {"product": 41, "kind": "rating", "value": 5, "client_event_id": "web-7f3a-0001",
+                                   "timestamp": "2026-05-01T10:15:00Z"}),
+    *request_examples("A try-on", {"product": 41, "kind": "try_on", "preview": "0b8f4a52-64c4-4b47-9a65-2d0f1f3c9e10",
+                                   "client_event_id": "web-7f3a-0002"}, media_types=(JSON,)),
+    response_example("Stored", {"created": 2, "duplicates": 0}, 201),
+    response_example("A retried batch", {"created": 0, "duplicates": 1}, 201,
+                     "The same client_event_id again: nothing stored twice."),
+    error_example(400, "invalid", "Invalid input.", [{}, {"kind": ['"wink" is not a valid choice.']}]),
+    error_example(400, "batch_too_large", "At most 500 interactions per request."),
 ]

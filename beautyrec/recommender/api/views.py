@@ -84,13 +84,14 @@ class InteractionsApi(generics.ListAPIView):
     def get_queryset(self):  # type: ignore[override]
         return selectors.user_interactions(user=self.request.user)
 
-    @extend_schema(responses={200: InteractionSerializer(many=True), 401: ErrorSerializer}, tags=["interactions"])
+    @extend_schema(responses={200: InteractionSerializer(many=True), 401: ErrorSerializer}, tags=["interactions"],
+                   examples=examples.INTERACTION_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=InteractionInSerializer(many=True),
                    responses={201: InteractionResultSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
-                   tags=["interactions"],
+                   tags=["interactions"], examples=examples.INTERACTION_CREATE,
                    description="Body: one interaction object or a list of up to 500. Each `client_event_id` is "
                                "stored once per user; a repeat (a client retry) counts under `duplicates`.")
     def post(self, request: Request) -> Response:

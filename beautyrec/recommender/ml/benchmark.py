@@ -7,7 +7,7 @@ Everything tuned (the kNN grid, SASRec's early stopping, the blend weight) is ch
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,8 @@ from beautyrec.recommender.ml.sequences import (
     split_histories,
 )
 
-KNN_GRID = {"alpha": (0.5, 0.75), "shrink": (0.0, 10.0), "neighbours": (100,), "decay": (1.0, 0.6, 0.3)}
+KNN_GRID = {"alpha": (0.5, 0.75, 0.9), "shrink": (0.0, 10.0, 50.0), "neighbours": (100,), "decay": (0.8, 0.6, 0.4)}
+KNN_NEIGHBOURS = (50, 300)  # tried around the best of the grid
 BLEND_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 
 
@@ -34,6 +35,12 @@ def tune_item_knn(data: SequenceDataset, log: Callable[[str], None]) -> tuple[Kn
         params = KnnParams(**dict(zip(KNN_GRID, values, strict=True)))
         knn = ItemKnn(histories, data.n_items, params)
         score = evaluate(knn.scores, histories, targets)["NDCG@10"]
+        log(f"item_knn {params} valid NDCG@10={score}")
+        if score > best_score:
+            best, best_score = params, score
+    for neighbours in KNN_NEIGHBOURS:
+        params = replace(best, neighbours=neighbours)
+        score = evaluate(ItemKnn(histories, data.n_items, params).scores, histories, targets)["NDCG@10"]
         log(f"item_knn {params} valid NDCG@10={score}")
         if score > best_score:
             best, best_score = params, score

@@ -25,14 +25,14 @@ class SasRecConfig:
     heads: int = 1
     max_len: int = 50
     dropout: float = 0.3
-    lr: float = 1e-3
+    lr: float = 4e-3
     weight_decay: float = 0.0
-    batch_size: int = 256
+    batch_size: int = 128
     max_epochs: int = 200
-    patience: int = 5
+    patience: int = 3
     eval_every: int = 1
     time_budget_s: float = 1500.0
-    negatives: int = 0  # 0: softmax over every item; n: over the batch's targets + n shared uniform samples
+    negatives: int = 2048  # 0: softmax over every item; n: over the batch's targets + n shared uniform samples
     seed: int = 0
 
 

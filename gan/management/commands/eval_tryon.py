@@ -14,7 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from gan.services.evaluation import evaluate_tryon, image_files, load_faces
+from gan.services.evaluation import evaluate_tryon, image_files, load_faces, save_panel, tryon_panel_rows
 
 
 class Command(BaseCommand):
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--images", required=True, type=Path, help="folder of face photos")
         parser.add_argument("--segs", type=Path, help="folder of MT-style parsing maps (same names or _seg1_)")
         parser.add_argument("--json", type=Path, help="also write the figures to this file")
+        parser.add_argument("--panel", type=Path, help="write a before/after JPEG of the first faces here")
 
     def handle(self, *args, **options) -> None:
         paths = image_files(options["images"])
@@ -36,6 +37,8 @@ class Command(BaseCommand):
             raise CommandError("no face found in any image")
         with tqdm(total=len(faces), desc="render", file=sys.stderr) as bar:
             figures = evaluate_tryon(faces, options["segs"], progress=bar.update)
+        if options["panel"]:
+            save_panel(tryon_panel_rows(faces[::max(1, len(faces) // 4)][:4]), options["panel"])
         text = json.dumps(figures, indent=2)
         self.stdout.write(text)
         if options["json"]:

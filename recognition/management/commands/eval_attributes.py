@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from beautyrec.core.registry import record_evaluation
 from recognition.ml.attributes import metrics
 from recognition.ml.attributes.utkface import scan
 from recognition.services.attribute_datasets import describe_records
@@ -32,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--cache", type=Path, default=None,
                             help="descriptor cache (default: MODEL_ROOT/cache/utkface_descriptors.npz)")
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--record", action="store_true",
+                            help="store the figures on the evaluated attribute_heads ModelVersion (shown on the "
+                                 "admin dashboard) as metrics['utkface:<split>']")
 
     def handle(self, *args, **opts) -> None:
         directory: Path = opts["utkface"]
@@ -66,3 +70,5 @@ class Command(BaseCommand):
         if opts["json"]:
             opts["json"].parent.mkdir(parents=True, exist_ok=True)
             opts["json"].write_text(json.dumps(figures, indent=2))
+        if opts["record"]:
+            record_evaluation(mv, name=f"utkface:{opts['split']}", figures=figures)

@@ -14,6 +14,8 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from beautyrec.core.registry import record_evaluation
+from recognition.services.embedding import embedding_model_version
 from recognition.services.evaluation import embed_files, rate_at_false_rate, ten_fold_accuracy
 
 
@@ -52,6 +54,9 @@ class Command(BaseCommand):
         parser.add_argument("--pairs", required=True, type=Path, help="pairs.txt (View 2) or a View 1 pair list")
         parser.add_argument("--images", required=True, type=Path, help="DIR holding <name>/<name>_<NNNN>.jpg")
         parser.add_argument("--json", type=Path, help="also write the figures to this file")
+        parser.add_argument("--record", action="store_true",
+                            help="store the figures on the active embedding's ModelVersion (shown on the admin "
+                                 "dashboard) as metrics['lfw:<pairs file name>']")
 
     def handle(self, *args, **options) -> None:
         images: Path = options["images"]
@@ -85,3 +90,5 @@ class Command(BaseCommand):
         self.stdout.write(text)
         if options["json"] is not None:
             options["json"].write_text(text + "\n")
+        if options["record"]:
+            record_evaluation(embedding_model_version(), name=f"lfw:{options['pairs'].stem}", figures=figures)

@@ -107,8 +107,10 @@ def test_bad_descriptors_are_a_400_and_no_faces_is_empty():
 def test_eval_attributes_command_writes_the_issue_keys(tmp_path, utk_cache, capsys):
     out = tmp_path / "eval.json"
     call_command("eval_attributes", "--utkface", str(UTKFACE), "--json", str(out), "--cache", str(utk_cache),
-                 "--workers", "1")
+                 "--workers", "1", "--record")
     figures = json.loads(out.read_text())
+    recorded = ModelVersion.objects.get(kind="attribute_heads", is_active=True).metrics["utkface:all"]
+    assert {k: v for k, v in recorded.items() if k != "evaluated_at"} == figures
     assert set(figures) == {"age_mae", "gender_accuracy", "gender_accuracy_adults", "faces", "no_face", "by_group",
                             "worst_group_gender_accuracy_adults", "worst_group_age_mae"}
     assert figures["faces"] + figures["no_face"] == 20 and figures["no_face"] == 0

@@ -44,8 +44,11 @@ async function api(path, { method = "GET", json, form } = {}) {
   if (text) {
     try { data = JSON.parse(text); } catch (_) { data = null; }
   }
+  if (response.status === 401 && state.token) forgetToken();  // revoked or from another database: sign in again
   if (!response.ok) {
-    throw new ApiError(response.status, data && data.error ? data.error : { message: text.slice(0, 200) });
+    // Only the API's JSON error body carries a code and message; anything else is reported by its status.
+    throw new ApiError(response.status, data && data.error ? data.error
+      : { message: `HTTP ${response.status} ${response.statusText}`.trim() });
   }
   return data;
 }
@@ -59,7 +62,15 @@ async function apiBlob(path) {
 // Start a job (POST answering 200/202 with a Job) and follow it on GET /api/v1/jobs/{id}/ until it ends.
 async function runJob(path, request, progressEl) {
   const started = performance.now();
-  let job = await api(path, { method: "POST", ...request });
+  delete progressEl.dataset.seen;
+  let job;
+  try {
+    job = await api(path, { method: "POST", ...request });
+  } catch (error) {
+    // A job that already failed on its input comes back as that 4xx error with the job in its details.
+    if (error.details && error.details.job) showJob(progressEl, error.details.job, started);
+    throw error;
+  }
   showJob(progressEl, job, started);
   while (job.status === "queued" || job.status === "running") {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -84,6 +95,9 @@ function showJob(el, job, started) {
   }
   $(".job-label", el).textContent = parts.join(" · ");
   el.dataset.status = job.status;
+  const seen = new Set((el.dataset.seen || "").split(" ").filter(Boolean));
+  seen.add(job.status);
+  el.dataset.seen = [...seen].join(" ");
 }
 
 // --- messages ----------------------------------------------------------------------------------------
@@ -136,13 +150,15 @@ $("#sign-in-form").addEventListener("submit", async (event) => {
   }
 });
 
-$("#sign-out").addEventListener("click", () => {
+function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(TOKEN_KEY + ".user");
   state.token = null;
   for (const id of ["#analysis", "#recommendations", "#transfer"]) $(id).hidden = true;
   showSignedIn();
-});
+}
+
+$("#sign-out").addEventListener("click", forgetToken);
 
 // --- selfie: upload or camera -----------------------------------------------------------------------
 
@@ -354,7 +370,11 @@ async function recommend() {
     block.className = "category";
     block.dataset.category = category;
     const heading = document.createElement("h3");
-    heading.textContent = `${words(category)} · model ${answer.model_version}`;
+    heading.textContent = words(category);
+    const model = document.createElement("span");
+    model.className = "model muted";
+    model.textContent = ` · model ${answer.model_version}`;
+    heading.append(model);
     const grid = document.createElement("div");
     grid.className = "cards";
     for (const item of answer.results) {
@@ -467,7 +487,7 @@ async function renderPreviews(cards) {
     if (!card) continue;
     try {
       $("img.after", card).src = await previewSource(image.url);
-      $(".preview-status", card).textContent = `preview ${result.preview} #${image.index}`;
+      $(".preview-status", card).textContent = `rendered: preview ${result.preview.slice(0, 8)}, image ${image.index}`;
       card.dataset.preview = "ready";
       tried.push({ product: image.product, kind: "try_on", preview: result.preview });
     } catch (error) {
