@@ -10,6 +10,7 @@ when consent is withdrawn, the subject is deleted or the person is erased. Delet
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from beautyrec.core.models import Job
@@ -20,7 +21,7 @@ from recognition.services.photos import delete_photos
 BATCH = 500
 
 
-def expired_photos(cutoff: datetime):
+def expired_photos(cutoff: datetime) -> QuerySet[Photo]:
     return Photo.objects.filter(created_at__lt=cutoff).exclude(faces__subject__isnull=False).order_by("created_at")
 
 

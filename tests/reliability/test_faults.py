@@ -72,6 +72,7 @@ def wait_for(predicate, timeout: float, interval: float = 0.02):
 def test_sigkilled_gpu_worker_redelivers_the_job_which_completes_exactly_once(env_for_workers, client_alice,
                                                                                tmp_path):
     worker = spawn_worker(env_for_workers, f"gpu-kill-{os.getpid()}", log=tmp_path / "worker.log", queues="gpu")
+    mid_job_kills = 0
     try:
         for round_ in range(5 if LONG else 1):
             response = client_alice.post(ANALYZE, {"image": upload_array(grid(SEVEN_FACES, columns=4))},
@@ -84,14 +85,19 @@ def test_sigkilled_gpu_worker_redelivers_the_job_which_completes_exactly_once(en
             children = pool_children(worker.pid)
             assert len(children) == 1
             os.kill(children[0], signal.SIGKILL)  # the pool process running the job dies, as under the OOM killer
+            # A late kill (long mode) may find the job already done; one read after the kill tells which it was.
+            killed_mid_job = not Job.objects.get(pk=job_id).is_finished
+            mid_job_kills += killed_mid_job
             body = poll_job(client_alice, response["Location"], timeout=240)
             job = Job.objects.get(pk=job_id)
             assert body["status"] == "succeeded", (body, (tmp_path / "worker.log").read_text()[-3000:])
-            assert job.attempts >= 2  # delivered again after the kill
+            assert job.attempts == (2 if killed_mid_job else 1)  # delivered again after a kill mid-job, only then
             photo = Photo.objects.get(pk=body["result"]["photo_id"])
             faces = list(Face.objects.filter(photo=photo).values_list("index", flat=True))
             assert sorted(faces) == list(range(7)) and photo.face_count == 7  # exactly once: no duplicate faces
             assert len(body["result"]["faces"]) == 7
+        print(f"\n{mid_job_kills} of {round_ + 1} kills landed mid-job; each such job ran again and completed once")
+        assert mid_job_kills >= 1  # the first kill lands while the new pool process is still loading its models
     finally:
         stop(worker)
 
