@@ -24,7 +24,7 @@ from beautyrec.recommender.ml.sequences import (
 
 KNN_GRID = {"alpha": (0.5, 0.75, 0.9), "shrink": (0.0, 10.0, 50.0), "neighbours": (100,), "decay": (0.8, 0.6, 0.4)}
 KNN_NEIGHBOURS = (50, 300)  # tried around the best of the grid
-BLEND_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5)
+BLEND_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def tune_item_knn(data: SequenceDataset, log: Callable[[str], None]) -> tuple[KnnParams, float]:
