@@ -5,6 +5,7 @@ import pytest
 
 from beautyrec.core import colour
 from beautyrec.recommender.models import Interaction, Product
+from beautyrec.recommender.services.recommend import forget_catalogue
 from tests.core.test_api_basics import assert_error
 from tests.recommender.conftest import SERENA, analyse_selfie
 
@@ -59,6 +60,7 @@ def test_disliked_and_purchased_lip_colours_are_not_shown_again(client_alice, us
     Interaction.objects.create(user=user, product_id=shown[1], kind="dislike", client_event_id="d1",
                                timestamp="2026-01-01T00:00:00Z")
     Product.objects.filter(pk=shown[2]).update(is_active=False)
+    forget_catalogue()  # serving re-checks the catalogue every few seconds; do not wait in a test
     again = {r["product"]["id"] for r in client_alice.get(URL, {"category": "lipstick", "k": 50}).json()["results"]}
     assert not again & set(shown[:3])
     assert len(again) >= 1 and len(lips) >= 3

@@ -33,6 +33,8 @@ LIP_COOL_HUE = 15.0
 # soft shades close to it, deep skin rich shades well below its own lightness would wash out.
 LIP_DEPTH_OFFSET = {"light": 25.0, "medium": 20.0, "deep": 12.0}
 LIP_DEPTH_SCALE = 15.0
+DE2000_SHORTLIST = 300
+BRAND_SHORTLIST = 3
 
 
 @dataclass
@@ -47,10 +49,22 @@ class Catalogue:
     undertone: np.ndarray
     price: np.ndarray  # NaN without a price
     names: list[str]
+    stamp: tuple = ()
     index: dict[int, int] = field(default_factory=dict)
+    tone: np.ndarray = field(default_factory=lambda: np.array([]))
+    brand_code: np.ndarray = field(default_factory=lambda: np.array([]))
+    category_code: np.ndarray = field(default_factory=lambda: np.array([]))
+    is_base: np.ndarray = field(default_factory=lambda: np.array([], bool))
+    is_colour: np.ndarray = field(default_factory=lambda: np.array([], bool))
 
     def __post_init__(self) -> None:
         self.index = {int(pid): i for i, pid in enumerate(self.ids)}
+        self.brand_code = np.unique(self.brand, return_inverse=True)[1] if len(self.ids) else np.array([], int)
+        self.category_code = np.unique(self.category, return_inverse=True)[1] if len(self.ids) else np.array([], int)
+        self.tone = effective_undertones(self.category, self.lab, self.undertone)
+        has_shade = ~np.isnan(self.lab[:, 0])
+        self.is_base = np.isin(self.category, list(BASE_CATEGORIES)) & has_shade
+        self.is_colour = np.isin(self.category, list(COLOUR_CATEGORIES)) & has_shade
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -65,7 +79,29 @@ def catalogue_stamp() -> tuple[int, int, int, str]:
     return agg["n"], agg["active"], agg["ids"] or 0, str(agg["last"])
 
 
-def load_catalogue() -> Catalogue:
+def skin_undertones(lab: np.ndarray) -> np.ndarray:
+    """``colour.undertone_from_lab`` for many colours at once."""
+    offset = colour.undertone_hue_offset(lab)
+    tone = np.where(offset < colour.UNDERTONE_COOL_BELOW, "cool",
+                    np.where(offset > colour.UNDERTONE_WARM_ABOVE, "warm", "neutral"))
+    return np.where(colour.chroma(lab) < colour.UNDERTONE_MIN_CHROMA, "neutral", tone).astype(object)
+
+
+def effective_undertones(category: np.ndarray, lab: np.ndarray, tagged: np.ndarray) -> np.ndarray:
+    """The undertone each product is matched on: the retailer's tag, else derived from the shade's colour
+    (the skin rule for base products, the hue of reds for lip and cheek colours)."""
+    tone = tagged.copy()
+    has_shade = ~np.isnan(lab[:, 0]) if len(lab) else np.zeros(0, bool)
+    base = np.isin(category, list(BASE_CATEGORIES)) & has_shade & (tagged == "")
+    if base.any():
+        tone[base] = skin_undertones(lab[base])
+    lips = np.isin(category, list(COLOUR_CATEGORIES)) & has_shade
+    if lips.any():
+        tone[lips] = lip_undertone(lab[lips])
+    return tone
+
+
+def load_catalogue(stamp: tuple = ()) -> Catalogue:
     rows = list(Product.objects.filter(is_active=True).order_by("id").values_list(
         "id", "category", "brand", "name", "shade_l", "shade_a", "shade_b", "undertone", "price", "shade_name"))
     lab = np.array([[np.nan if v is None else v for v in r[4:7]] for r in rows], dtype=np.float64).reshape(-1, 3)
@@ -78,6 +114,7 @@ def load_catalogue() -> Catalogue:
         undertone=np.array([r[7] or "" for r in rows], dtype=object),
         price=np.array([np.nan if r[8] is None else float(r[8]) for r in rows], dtype=np.float64),
         names=[f"{r[2]} {r[3]}" + (f" {r[9]}" if r[9] else "") for r in rows],
+        stamp=stamp,
     )
 
 
@@ -111,11 +148,19 @@ class Sources:
     popularity: np.ndarray
     cohort_popularity: np.ndarray  # (len(DEPTHS) * len(UNDERTONES), n)
     similarity: object | None  # scipy CSR item-item similarity, or None without interactions
+    position: dict[int, int] = field(default_factory=dict)
+    _rows: dict[tuple, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.position = {int(p): i for i, p in enumerate(self.product_ids)}
 
     def rows_for(self, catalogue: Catalogue) -> np.ndarray:
         """Index into the artefact arrays for each catalogue row (-1: product unknown to the artefact)."""
-        position = {int(p): i for i, p in enumerate(self.product_ids)}
-        return np.array([position.get(int(p), -1) for p in catalogue.ids], dtype=np.int64)
+        key = catalogue.stamp or (id(catalogue),)
+        if key not in self._rows:
+            self._rows.clear()
+            self._rows[key] = np.array([self.position.get(int(p), -1) for p in catalogue.ids], dtype=np.int64)
+        return self._rows[key]
 
 
 def cohort_index(profile: FaceProfile | None) -> int | None:
@@ -137,23 +182,19 @@ def compute_features(catalogue: Catalogue, rows: np.ndarray, *, profile: FacePro
     ``sequential`` is the sequence model's probability for each of ``rows`` (None without a model).
     """
     n = len(rows)
-    cats = catalogue.category[rows]
     lab = catalogue.lab[rows]
-    has_shade = ~np.isnan(lab[:, 0])
-    base = np.isin(cats, list(BASE_CATEGORIES)) & has_shade
-    colour_rows = np.isin(cats, list(COLOUR_CATEGORIES)) & has_shade
+    base = catalogue.is_base[rows]
+    colour_rows = catalogue.is_colour[rows]
     feats = np.zeros((n, len(FEATURES)), dtype=np.float64)
     raw: dict[str, np.ndarray] = {"delta_e": np.full(n, np.nan)}
     if profile is not None:
         if base.any():
-            de = colour.ciede2000(profile.lab[None, :], lab[base])
+            de = skin_distances(profile.lab, lab[base], catalogue.brand_code[rows][base])
             raw["delta_e"][base] = de
             feats[base, 0] = np.exp(-de / SHADE_SCALE_DE)
-            tone = catalogue.undertone[rows][base]
-            derived = np.array([colour.undertone_from_lab(v) for v in lab[base]]) if len(tone) else tone
-            feats[base, 1] = undertone_agreement(np.where(tone == "", derived, tone), profile.undertone)
+            feats[base, 1] = undertone_agreement(catalogue.tone[rows][base], profile.undertone)
         if colour_rows.any():
-            feats[colour_rows, 1] = undertone_agreement(lip_undertone(lab[colour_rows]), profile.undertone)
+            feats[colour_rows, 1] = undertone_agreement(catalogue.tone[rows][colour_rows], profile.undertone)
             gap = profile.skin_lab[0] - lab[colour_rows, 0]
             feats[colour_rows, 2] = np.exp(-np.abs(gap - LIP_DEPTH_OFFSET[profile.depth]) / LIP_DEPTH_SCALE)
     if sources is not None and source_rows is not None:
@@ -173,8 +214,8 @@ def compute_features(catalogue: Catalogue, rows: np.ndarray, *, profile: FacePro
     if history.positives:
         liked = [catalogue.index[p] for p in history.positives if p in catalogue.index]
         if liked:
-            feats[:, 7] = _share(catalogue.category[liked], cats)
-            feats[:, 8] = _share(catalogue.brand[liked], catalogue.brand[rows])
+            feats[:, 7] = _share(catalogue.category_code[liked], catalogue.category_code[rows])
+            feats[:, 8] = _share(catalogue.brand_code[liked], catalogue.brand_code[rows])
             prices = catalogue.price[liked]
             prices = prices[~np.isnan(prices)]
             own = catalogue.price[rows]
@@ -184,23 +225,39 @@ def compute_features(catalogue: Catalogue, rows: np.ndarray, *, profile: FacePro
     return feats, raw
 
 
+def skin_distances(skin: np.ndarray, shades: np.ndarray, brands: np.ndarray) -> np.ndarray:
+    """dE2000 from the skin to each shade, computed exactly for a shortlist by the cheap CIE76 distance: the
+    DE2000_SHORTLIST nearest overall plus each brand's BRAND_SHORTLIST nearest (so every brand's closest shade
+    is exact); the rest keep their CIE76 distance, which for these far shades only orders the tail."""
+    de = np.linalg.norm(shades - skin, axis=1)
+    if len(de) <= DE2000_SHORTLIST:
+        return colour.ciede2000(skin[None, :], shades)
+    order = np.lexsort((de, brands))
+    sorted_brands = brands[order]
+    starts = np.flatnonzero(np.r_[True, sorted_brands[1:] != sorted_brands[:-1]])
+    rank_in_brand = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    shortlist = np.union1d(order[rank_in_brand < BRAND_SHORTLIST], np.argpartition(de, DE2000_SHORTLIST)[
+        :DE2000_SHORTLIST])
+    de[shortlist] = colour.ciede2000(skin[None, :], shades[shortlist])
+    return de
+
+
 def _log_scaled(counts: np.ndarray, idx: np.ndarray) -> np.ndarray:
     top = counts.max() if len(counts) else 0.0
     return np.log1p(counts[idx]) / np.log1p(top) if top > 0 else np.zeros(len(idx))
 
 
-def _share(liked_values: np.ndarray, values: np.ndarray) -> np.ndarray:
-    kinds, counts = np.unique(liked_values, return_counts=True)
-    share = dict(zip(kinds.tolist(), (counts / counts.sum()).tolist(), strict=True))
-    return np.array([share.get(v, 0.0) for v in values.tolist()])
+def _share(liked_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Share of the user's liked products with each row's code (category or brand)."""
+    counts = np.bincount(liked_codes, minlength=int(codes.max(initial=0)) + 1)
+    return counts[codes] / len(liked_codes)
 
 
 def _co_occurrence(sources: Sources, positives: Sequence[int], source_rows: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
     """kNN score of each row from the user's recent positives (newer weigh more), and which liked product
     contributed most (artefact index, -1 for none): the "because you liked X" of the reasons."""
-    position = {int(p): i for i, p in enumerate(sources.product_ids)}
-    recent = [position[p] for p in positives[-20:] if p in position]
+    recent = [sources.position[p] for p in positives[-20:] if p in sources.position]
     n = len(source_rows)
     if not recent:
         return np.zeros(n), np.full(n, -1)

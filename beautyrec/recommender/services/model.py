@@ -5,6 +5,7 @@ item-item similarity, re-ranker weights) and, when enough sequences existed, ``s
 active version once per process through ``core.ml.runtime.cached``.
 """
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,13 +13,15 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from beautyrec.core.errors import NotFound
 from beautyrec.core.ml.runtime import cached, resolve_device
-from beautyrec.core.registry import active_model_version, resolve_uri
+from beautyrec.core.models import ModelVersion
+from beautyrec.core.registry import resolve_uri
 from beautyrec.recommender.ml import sasrec
 from beautyrec.recommender.services.features import FEATURES, Sources
 
 KIND = "recommender"
+FRESHNESS_SECONDS = 5.0
+_active_checked: tuple[float, tuple[str, str, str] | None] = (-1e9, None)
 # The re-ranker before any interaction data exists: a documented prior over the same features (shade match
 # dominates for a user with only a selfie; history sources take over once there is history).
 PRIOR_VERSION = "prior"
@@ -58,8 +61,8 @@ class RecommenderModel:
         """P(next) over ``sources.product_ids`` from the user's positives, or None without a model/history."""
         if self.sequence_model is None or self.sources is None:
             return None
-        position = {int(p): i + 1 for i, p in enumerate(self.sources.product_ids)}
-        history = np.array([position[p] for p in positives if p in position], dtype=np.int64)
+        position = self.sources.position
+        history = np.array([position[p] + 1 for p in positives if p in position], dtype=np.int64)
         if not len(history):
             return None
         return sasrec.next_item_probabilities(self.sequence_model, history)[1:]
@@ -96,10 +99,22 @@ def load_artefact(path: Path, version: str) -> RecommenderModel:
 
 
 def active_model() -> RecommenderModel:
-    """The active registered version (loaded once per process), or the prior before any training."""
-    try:
-        mv = active_model_version(KIND)
-    except NotFound:
+    """The active registered version (loaded once per process), or the prior before any training. Which
+    version is active is re-read at most every FRESHNESS_SECONDS."""
+    global _active_checked
+    now = time.monotonic()
+    if now - _active_checked[0] > FRESHNESS_SECONDS:
+        mv = ModelVersion.objects.filter(kind=KIND, is_active=True).only("version", "uri", "sha256").first()
+        _active_checked = (now, None if mv is None else (mv.version, mv.uri, mv.sha256))
+    active = _active_checked[1]
+    if active is None:
         return RecommenderModel(version=PRIOR_VERSION, sources=None, reranker=Reranker.prior(),
                                 sequence_model=None)
-    return cached((KIND, mv.version, mv.sha256), lambda: load_artefact(resolve_uri(mv.uri), mv.version))
+    version, uri, sha = active
+    return cached((KIND, version, sha), lambda: load_artefact(resolve_uri(uri), version))
+
+
+def forget_active() -> None:
+    """Make the next request re-read the active version (after training activates a new one here)."""
+    global _active_checked
+    _active_checked = (-1e9, None)

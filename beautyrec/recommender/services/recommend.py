@@ -1,6 +1,7 @@
 """Recommendations for one user: candidate sources -> re-ranker -> business rules -> reasons."""
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,9 @@ CANDIDATES_PER_SOURCE = 200
 MIN_SHADE_SPACING_DE = 3.0
 # A shade reason is given only when the match is good enough to say so.
 SHADE_REASON_MAX_DE = 6.0
+# How stale the process's view of the catalogue and the active model version may be.
+FRESHNESS_SECONDS = 5.0
+_stamp_checked: tuple[float, tuple] = (-1e9, ())
 SOURCE_FEATURES = ("shade_match", "colour_fit", "cohort_popularity", "popularity", "co_occurrence", "sequential")
 
 
@@ -47,10 +51,21 @@ class RecommendationResult:
 
 
 def catalogue() -> Catalogue:
-    """The active catalogue as arrays, rebuilt in this process only when products change."""
-    stamp = catalogue_stamp()
+    """The active catalogue as arrays, rebuilt in this process only when products change (checked at most
+    every FRESHNESS_SECONDS: an edit shows within that time)."""
+    global _stamp_checked
+    now = time.monotonic()
+    if now - _stamp_checked[0] > FRESHNESS_SECONDS:
+        _stamp_checked = (now, catalogue_stamp())
+    stamp = _stamp_checked[1]
     evict(lambda key: isinstance(key, tuple) and key[:1] == ("catalogue",) and key[1] != stamp)
-    return cached(("catalogue", stamp), load_catalogue)
+    return cached(("catalogue", stamp), lambda: load_catalogue(stamp))
+
+
+def forget_catalogue() -> None:
+    """Make the next request re-check the catalogue (after an import in this process, and between tests)."""
+    global _stamp_checked
+    _stamp_checked = (-1e9, ())
 
 
 def user_history(user: Any) -> History:
@@ -81,16 +96,30 @@ def recommend(*, user: Any, k: int = 10, category: str | None = None) -> Recomme
         rows = rows[~np.isin(cat.ids[rows], list(blocked))]
     if not len(rows):
         return RecommendationResult(profile=profile, model_version=model.version, results=[])
-    ranked = rank_rows(cat, rows, profile=profile, history=history, model=model)
-    chosen = apply_business_rules(cat, ranked, k=k)
-    products = Product.objects.in_bulk([int(cat.ids[r]) for r, _, _ in chosen])
-    results = [Recommendation(product=products[int(cat.ids[r])], score=round(float(s), 4),
-                              reasons=reasons_for(cat, r, raw, profile, model)) for r, s, raw in chosen]
+    ranking = rank_rows(cat, rows, profile=profile, history=history, model=model)
+    chosen = apply_business_rules(cat, ranking, k=k)
+    products = Product.objects.in_bulk([int(cat.ids[ranking.rows[i]]) for i, _ in chosen])
+    results = [Recommendation(product=products[int(cat.ids[ranking.rows[i]])], score=round(score, 4),
+                              reasons=reasons_for(cat, ranking, i, profile, model)) for i, score in chosen]
     return RecommendationResult(profile=profile, model_version=model.version, results=results)
 
 
+@dataclass
+class Ranking:
+    """Every considered row's features; ``order`` lists the re-ranked candidates (positions), best first."""
+
+    rows: np.ndarray
+    features: np.ndarray
+    raw: dict[str, np.ndarray]
+    order: np.ndarray
+    scores: np.ndarray  # re-ranker score per position (NaN outside the candidates)
+
+    def feature(self, position: int, name: str) -> float:
+        return float(self.features[position, FEATURES.index(name)])
+
+
 def rank_rows(cat: Catalogue, rows: np.ndarray, *, profile: FaceProfile | None, history: History,
-              model: RecommenderModel) -> list[tuple[int, float, dict[str, Any]]]:
+              model: RecommenderModel) -> Ranking:
     """Score the union of each source's top candidates with the re-ranker, best first."""
     source_rows = model.sources.rows_for(cat)[rows] if model.sources is not None else None
     sequential = None
@@ -100,11 +129,10 @@ def rank_rows(cat: Catalogue, rows: np.ndarray, *, profile: FaceProfile | None, 
     feats, raw = compute_features(cat, rows, profile=profile, history=history, sources=model.sources,
                                   source_rows=source_rows, sequential=sequential)
     candidates = candidate_positions(feats)
-    scores = model.reranker.score(feats[candidates])
-    order = candidates[np.argsort(-scores, kind="stable")]
-    score_of = dict(zip(candidates.tolist(), scores.tolist(), strict=True))
-    return [(int(rows[i]), score_of[int(i)], {**{k: v[i] for k, v in raw.items()},
-                                              **dict(zip(FEATURES, feats[i], strict=True))}) for i in order]
+    scores = np.full(len(rows), np.nan)
+    scores[candidates] = model.reranker.score(feats[candidates])
+    order = candidates[np.argsort(-scores[candidates], kind="stable")]
+    return Ranking(rows=rows, features=feats, raw=raw, order=order, scores=scores)
 
 
 def candidate_positions(feats: np.ndarray) -> np.ndarray:
@@ -121,52 +149,68 @@ def candidate_positions(feats: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(picked))
 
 
-def apply_business_rules(cat: Catalogue, ranked: list[tuple[int, float, dict[str, Any]]], *, k: int
-                         ) -> list[tuple[int, float, dict[str, Any]]]:
+def closest_in_brand(cat: Catalogue, ranking: Ranking) -> dict[tuple[int, int], int]:
+    """(brand code, category code) -> position of that brand's closest skin-matched shade (all rows, not only
+    the candidates: the shown shade must be the best of the brand's range)."""
+    de = ranking.raw["delta_e"]
+    measured = np.flatnonzero(~np.isnan(de))
+    if not len(measured):
+        return {}
+    rows = ranking.rows[measured]
+    brand, category = cat.brand_code[rows], cat.category_code[rows]
+    order = np.lexsort((de[measured], category, brand))
+    key = brand[order] * (int(category.max()) + 1) + category[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    winners = measured[order[first]]
+    return dict(zip(zip(brand[order[first]].tolist(), category[order[first]].tolist(), strict=True),
+                    winners.tolist(), strict=True))
+
+
+def apply_business_rules(cat: Catalogue, ranking: Ranking, *, k: int) -> list[tuple[int, float]]:
     """Diversity: one shade per brand for skin-matched products (that brand's closest shade when the skin is
-    known), at most ceil(k/3) products per brand overall, and colour shades at least MIN_SHADE_SPACING_DE apart."""
+    known), at most ceil(k/3) products per brand overall, and colour shades at least MIN_SHADE_SPACING_DE apart.
+    Returns (position, score) pairs."""
     per_brand_cap = max(1, math.ceil(k / 3))
-    best_base: dict[str, tuple[int, float, dict[str, Any]]] = {}
-    for item in ranked:
-        row, _, raw = item
-        if cat.category[row] in BASE_CATEGORIES and not np.isnan(raw["delta_e"]):
-            key = f"{cat.brand[row]}|{cat.category[row]}"
-            if key not in best_base or raw["delta_e"] < best_base[key][2]["delta_e"]:
-                best_base[key] = item
-    chosen: list[tuple[int, float, dict[str, Any]]] = []
-    brands: dict[str, int] = {}
-    seen_base: set[str] = set()
-    for row, score, raw in ranked:
-        brand, category = cat.brand[row], cat.category[row]
+    best_base = closest_in_brand(cat, ranking)
+    chosen: list[tuple[int, float]] = []
+    brands: dict[int, int] = {}
+    seen_base: set[tuple[int, int]] = set()
+    for position in ranking.order.tolist():
+        row = ranking.rows[position]
+        brand, category = int(cat.brand_code[row]), cat.category[row]
+        score = float(ranking.scores[position])
         if category in BASE_CATEGORIES:
-            key = f"{brand}|{category}"
+            key = (brand, int(cat.category_code[row]))
             if key in seen_base:
                 continue
             seen_base.add(key)
-            if key in best_base:
-                row, raw = best_base[key][0], best_base[key][2]
+            position = best_base.get(key, position)
+            row = ranking.rows[position]
         if brands.get(brand, 0) >= per_brand_cap:
             continue
-        if category in COLOUR_CATEGORIES and _too_close(cat, row, chosen):
+        if category in COLOUR_CATEGORIES and _too_close(cat, row, [ranking.rows[p] for p, _ in chosen]):
             continue
         brands[brand] = brands.get(brand, 0) + 1
-        chosen.append((row, score, raw))
+        chosen.append((position, score))
         if len(chosen) == k:
             break
     return chosen
 
 
-def _too_close(cat: Catalogue, row: int, chosen: list[tuple[int, float, dict[str, Any]]]) -> bool:
+def _too_close(cat: Catalogue, row: int, chosen_rows: list[int]) -> bool:
     lab = cat.lab[row]
-    others = [r for r, _, _ in chosen if cat.category[r] == cat.category[row] and not np.isnan(cat.lab[r, 0])]
+    others = [r for r in chosen_rows if cat.category[r] == cat.category[row] and not np.isnan(cat.lab[r, 0])]
     if np.isnan(lab[0]) or not others:
         return False
     return bool(colour.ciede2000(lab[None, :], cat.lab[others]).min() < MIN_SHADE_SPACING_DE)
 
 
-def reasons_for(cat: Catalogue, row: int, raw: dict[str, Any], profile: FaceProfile | None,
+def reasons_for(cat: Catalogue, ranking: Ranking, position: int, profile: FaceProfile | None,
                 model: RecommenderModel) -> list[str]:
     """Up to three short, true statements about why this product was chosen, strongest first."""
+    row = ranking.rows[position]
+    raw = {**{name: v[position] for name, v in ranking.raw.items()},
+           **dict(zip(FEATURES, ranking.features[position].tolist(), strict=True))}
     reasons: list[tuple[float, str]] = []
     de = raw.get("delta_e", np.nan)
     if profile is not None and not np.isnan(de) and de <= SHADE_REASON_MAX_DE:

@@ -34,7 +34,7 @@ from beautyrec.recommender.services.features import (
     load_catalogue,
 )
 from beautyrec.recommender.services.interactions import is_positive
-from beautyrec.recommender.services.model import KIND, Reranker, save_artefact
+from beautyrec.recommender.services.model import KIND, Reranker, forget_active, save_artefact
 from beautyrec.recommender.services.profile import DEPTHS, UNDERTONES, face_profile
 
 ProgressFn = Callable[[float, str], None]
@@ -110,6 +110,7 @@ def train_recommender_model(*, progress: ProgressFn, epochs: int = 30, seed: int
     mv = register_model_version(kind=KIND, version=version, uri=f"{KIND}/{version}/sources.npz", metrics=metrics,
                                 training_command=command, activate=True,
                                 notes="sources + logistic re-ranker" + (" + SASRec" if sequence_model else ""))
+    forget_active()
     progress(100, "done")
     return mv
 

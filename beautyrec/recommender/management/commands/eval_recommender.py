@@ -3,8 +3,9 @@
     python manage.py eval_recommender --dataset ../shared/data/recsys/Toys_and_Games.txt [--json OUT]
 
 Leave-one-out: last item = test, second-to-last = validation (early stopping, kNN grid, blend weight); every
-item is ranked, the user's history removed. Prints and writes {"model", "popularity", "item_knn",
-"train_seconds", "users", "items"}; the chosen settings go to stderr.
+item is ranked, the user's history removed. Like the test-time kNN, the model is then refitted on all but the
+last item for the chosen number of epochs (``--no-refit`` scores the early-stopped model instead). Prints and
+writes {"model", "popularity", "item_knn", "train_seconds", "users", "items"}; the chosen settings go to stderr.
 """
 
 import json
@@ -16,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from beautyrec.core.ml.runtime import configure_threads
 from beautyrec.recommender.ml.benchmark import run_benchmark
 from beautyrec.recommender.ml.sasrec import SasRecConfig
-from beautyrec.recommender.ml.sequences import load_sequences
+from beautyrec.recommender.ml.sequences import KnnParams, load_sequences
 
 
 class Command(BaseCommand):
@@ -38,6 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--time-budget", type=float, default=defaults.time_budget_s,
                             help="stop training after this many seconds (best epoch so far is kept)")
         parser.add_argument("--seed", type=int, default=defaults.seed)
+        parser.add_argument("--knn", default="", metavar="ALPHA,SHRINK,NEIGHBOURS,DECAY",
+                            help="skip the kNN grid search and use these (e.g. chosen on validation by a previous run)")
+        parser.add_argument("--no-refit", action="store_true",
+                            help="score the test with the early-stopped model (trained without validation items) "
+                                 "instead of retraining it on all but the last item")
         parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
 
     def handle(self, *args, **options) -> None:
@@ -51,7 +57,16 @@ class Command(BaseCommand):
                               max_epochs=options["max_epochs"], patience=options["patience"],
                               time_budget_s=options["time_budget"], seed=options["seed"])
         started = time.perf_counter()
-        result, details, _ = run_benchmark(data, config, log=lambda line: self.stderr.write(line))
+        knn = None
+        if options["knn"]:
+            try:
+                alpha, shrink, neighbours, decay = options["knn"].split(",")
+                knn = KnnParams(alpha=float(alpha), shrink=float(shrink), neighbours=int(neighbours),
+                                decay=float(decay))
+            except ValueError as exc:
+                raise CommandError(f"--knn needs ALPHA,SHRINK,NEIGHBOURS,DECAY: {exc}") from exc
+        result, details, _ = run_benchmark(data, config, log=lambda line: self.stderr.write(line),
+                                           refit=not options["no_refit"], knn_params=knn)
         details["wall_seconds"] = round(time.perf_counter() - started, 1)
         self.stderr.write("settings: " + json.dumps(details))
         text = json.dumps(result, indent=2)
