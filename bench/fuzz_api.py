@@ -84,12 +84,15 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=25, help="max examples per operation")
     parser.add_argument("--max-time", type=int, default=45, help="time budget of the schemathesis run, seconds")
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--database-url", help="an empty database for the server (default: SQLite in a temporary "
+                        "folder; long runs want PostgreSQL, where concurrent writers do not wait on one file lock)")
     parser.add_argument("--report", type=Path, help="write a JUnit report here")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="beautyrec-fuzz-") as tmp:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/fuzz.sqlite3", "MEDIA_ROOT": f"{tmp}/media",
-               "MODEL_ROOT": f"{tmp}/models", "CELERY_BROKER_URL": "", "DEBUG": "1", "JOB_WAIT_MAX_SECONDS": "5",
+        env = {**os.environ, "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/fuzz.sqlite3",
+               "MEDIA_ROOT": f"{tmp}/media", "MODEL_ROOT": f"{tmp}/models", "CELERY_BROKER_URL": "", "DEBUG": "1",
+               "JOB_WAIT_MAX_SECONDS": "5",
                "THROTTLE_USER": "100000/min", "THROTTLE_ANON": "100000/min", "ML_NUM_THREADS": "1",
                "OMP_NUM_THREADS": "1", "LOG_LEVEL": "WARNING"}
         manage(env, "migrate", "--noinput")
@@ -106,10 +109,12 @@ def main() -> int:
             objects = seed_objects(base, token)
             (Path(tmp) / "schemathesis.toml").write_text("[parameters]\n" + "".join(
                 f'"path.{name}" = {json.dumps(value)}\n' for name, value in objects.items()))
+            # One schemathesis worker: with two threads, hypothesis' concurrent ast.parse under CPython 3.11 failed
+            # now and then inside the tool (SystemError, KeyError in linecache), failing runs the API had passed.
             command = [
                 sys.executable, "-m", "schemathesis.cli", "run", f"{base}/api/schema/?format=json",
                 "-H", f"Authorization: Token {token}", "--checks", CHECKS, "--max-examples", str(args.examples),
-                "--seed", str(args.seed), "--workers", "2", "--phases", "examples,coverage,fuzzing",
+                "--seed", str(args.seed), "--workers", "1", "--phases", "examples,coverage,fuzzing",
                 "--generation-database", "none", "--no-color", "--request-timeout", "30",
                 "--suppress-health-check", "all",
             ]

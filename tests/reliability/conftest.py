@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +125,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def fresh_database(suffix: str) -> Iterator[str]:
+    """An empty PostgreSQL database beside the test database (for a server started by a script); dropped after."""
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    name = f"{db['NAME']}_{suffix}"
+    admin = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db.get("PASSWORD") or None,
+                            dbname="postgres", autocommit=True)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -10,12 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.conf import settings
 
 from tests.conftest import require_services
-from tests.reliability.conftest import free_port
+from tests.reliability.conftest import free_port, fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -24,24 +23,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_short_load_run_has_no_errors(tmp_path):
     require_services()
-    db = settings.DATABASES["default"]
-    name = f"{db['NAME']}_load"
-    admin = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db.get("PASSWORD") or None,
-                            dbname="postgres", autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        env = {"DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}",
-               "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "MODEL_ROOT": settings.MODEL_ROOT}
-        report_path = tmp_path / "load.json"
+    report_path = tmp_path / "load.json"
+    with fresh_database("load") as database_url:
+        env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+               "MODEL_ROOT": settings.MODEL_ROOT}
         proc = subprocess.run([sys.executable, "bench/load.py", "--start", "--short", "--port", str(free_port()),
-                               "--json", str(report_path)], cwd=ROOT, env={**os.environ, **env},
-                              capture_output=True, text=True, timeout=400)
-        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
-        report = json.loads(report_path.read_text())
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+                               "--json", str(report_path)], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=400)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
+    report = json.loads(report_path.read_text())
     assert report["errors"] == 0 and report["clients"] == 4
     assert {op: stats["n"] > 0 for op, stats in report["operations"].items()} == {
         "analyze": True, "recommend": True, "preview": True}
