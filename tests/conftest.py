@@ -11,6 +11,9 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from beautyrec.recommender.services.model import forget_active
+from beautyrec.recommender.services.recommend import forget_catalogue
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -20,6 +23,10 @@ def _isolated_storage(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.MODEL_ROOT = str(tmp_path / "models")
     cache.clear()  # throttling counters must not leak between tests
+    # Recommendation serving re-reads the catalogue and the active model at most every few seconds, per
+    # process; tests (a live server's thread included) change both, so every test starts with a fresh view.
+    forget_catalogue()
+    forget_active()
     yield
 
 

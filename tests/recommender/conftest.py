@@ -5,8 +5,6 @@ import pytest
 from beautyrec.recommender.models import Product
 from beautyrec.recommender.services.catalog import import_catalog, rows_to_csv
 from beautyrec.recommender.services.demo_catalog import demo_rows
-from beautyrec.recommender.services.model import forget_active
-from beautyrec.recommender.services.recommend import forget_catalogue
 from recognition.models import Face
 from recognition.services.analysis import analyze_photo
 from recognition.services.photos import store_photo
@@ -15,16 +13,6 @@ from tests.conftest import FIXTURES
 SUBSET = FIXTURES / "shared_subset"
 SERENA = FIXTURES / "faces" / "Serena_Williams_0001.jpg"
 BLAIR = FIXTURES / "faces" / "Tony_Blair_0006.jpg"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_serving_state():
-    """Serving re-reads the catalogue and the active model at most every few seconds; tests change both."""
-    forget_catalogue()
-    forget_active()
-    yield
-    forget_catalogue()
-    forget_active()
 
 
 @pytest.fixture

