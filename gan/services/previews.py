@@ -7,8 +7,6 @@ nothing stored; face problems (no face, face_index out of range) fail the job wi
 replaces its outputs, so a redelivered job ends with one preview, not two.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, Final
 
@@ -34,7 +32,7 @@ from recognition.models import Photo
 from recognition.selectors import get_photo
 from recognition.services.analysis import analyze_photo, select_face
 from recognition.services.jobs import UPLOADS, ImageInput, discards_uploads_on_refusal
-from recognition.services.photos import delete_photos, load_pixels, photo_scale, store_photo
+from recognition.services.photos import delete_photos, deleted_on_failure, load_pixels, photo_scale, store_photo
 
 TASK_PREVIEW: Final = "gan.preview"
 JOB_KIND: Final = "preview"
@@ -140,17 +138,6 @@ def to_makeup_item(item: dict[str, Any]) -> renderer.MakeupItem:
 
 
 # --- starting the job -------------------------------------------------------------------------------------
-@contextmanager
-def _new_photos() -> Iterator[list[Photo]]:
-    """Photos uploaded by a request that then fails are deleted with their files: nothing is left behind."""
-    new: list[Photo] = []
-    try:
-        yield new
-    except BaseException:
-        delete_photos(new)
-        raise
-
-
 def _resolve(user: AbstractBaseUser, source: ImageInput, new: list[Photo]) -> Photo:
     if source.image is not None:
         photo = store_photo(owner=user, upload=source.image)
@@ -168,7 +155,7 @@ def start_preview(*, user: AbstractBaseUser, source: ImageInput, items: list[Any
     if reference is not None and method not in METHODS:
         raise InvalidInput(f"method must be one of {', '.join(METHODS)}.", code="invalid_method")
     normalised = normalise_items(items) if items is not None else []
-    with _new_photos() as new:
+    with deleted_on_failure() as new:
         photo = _resolve(user, source, new)
         reference_photo = _resolve(user, reference, new) if reference is not None else None
         params = {"photo_id": str(photo.pk), "face_index": source.face_index, "items": normalised,

@@ -6,8 +6,7 @@ photo analysis is stored once and reused, enrollment sets a link, and the rest o
 """
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -25,7 +24,7 @@ from recognition.services.analysis import (
     select_face,
 )
 from recognition.services.matching import identify, verify_faces, verify_subject
-from recognition.services.photos import delete_photos, store_photo
+from recognition.services.photos import delete_photos, deleted_on_failure, store_photo
 from recognition.services.subjects import enroll_face
 
 TASK_ANALYZE = "recognition.analyze"
@@ -57,18 +56,6 @@ def _resolve(user: AbstractBaseUser, source: ImageInput, new_photos: list[Photo]
     return get_photo(user=user, photo_id=source.photo_id)
 
 
-@contextmanager
-def _new_photos() -> Iterator[list[Photo]]:
-    """Collects the photos a request stores; if the request then fails (another input not found, broker
-    down), they are deleted with their files so nothing is left behind."""
-    new: list[Photo] = []
-    try:
-        yield new
-    except BaseException:
-        delete_photos(new)
-        raise
-
-
 def _submit(user: AbstractBaseUser, task: str, params: dict[str, Any], new_photos: list[Photo],
             idempotency_key: str | None) -> Job:
     def undo() -> None:
@@ -83,7 +70,7 @@ def _submit(user: AbstractBaseUser, task: str, params: dict[str, Any], new_photo
 
 
 def start_analyze(*, user: AbstractBaseUser, source: ImageInput, idempotency_key: str | None = None) -> Job:
-    with _new_photos() as new:
+    with deleted_on_failure() as new:
         photo = _resolve(user, source, new)
         return _submit(user, TASK_ANALYZE, {"photo_id": str(photo.pk)}, new, idempotency_key)
 
@@ -92,7 +79,7 @@ def start_enroll(*, user: AbstractBaseUser, subject: Subject, source: ImageInput
                  idempotency_key: str | None = None) -> Job:
     if not subject.consent:
         raise Conflict("The subject has not consented to biometric enrollment.", code="consent_required")
-    with _new_photos() as new:
+    with deleted_on_failure() as new:
         photo = _resolve(user, source, new)
         params = {"photo_id": str(photo.pk), "face_index": source.face_index, "subject_id": str(subject.pk)}
         return _submit(user, TASK_ENROLL, params, new, idempotency_key)
@@ -100,7 +87,7 @@ def start_enroll(*, user: AbstractBaseUser, subject: Subject, source: ImageInput
 
 def start_verify(*, user: AbstractBaseUser, source: ImageInput, other: ImageInput | None = None,
                  subject: Subject | None = None, idempotency_key: str | None = None) -> Job:
-    with _new_photos() as new:
+    with deleted_on_failure() as new:
         photo = _resolve(user, source, new)
         params: dict[str, Any] = {"photo_id": str(photo.pk), "face_index": source.face_index}
         if subject is not None:
@@ -116,7 +103,7 @@ def start_identify(*, user: AbstractBaseUser, source: ImageInput, top_k: int, sc
     if scope == "all" and not can_identify_whole_gallery(user):
         raise ServiceError("Searching every owner's gallery needs staff or the kiosk permission "
                            "(recognition.identify_gallery).", code="gallery_permission_required", status_code=403)
-    with _new_photos() as new:
+    with deleted_on_failure() as new:
         photo = _resolve(user, source, new)
         params = {"photo_id": str(photo.pk), "face_index": source.face_index, "top_k": top_k,
                   "owner_id": None if scope == "all" else user.pk}

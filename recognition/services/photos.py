@@ -6,7 +6,8 @@ EXIF and other metadata such as GPS dropped) no larger than ``PROCESSING_MAX_SID
 keep the upright original size and ``scale`` maps stored pixels back to it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 from django.conf import settings
@@ -40,6 +41,18 @@ def load_pixels(photo: Photo) -> DecodedImage:
 def photo_scale(photo: Photo, decoded: DecodedImage) -> float:
     """Stored pixels per original pixel (1.0 unless the upload was larger than PROCESSING_MAX_SIDE)."""
     return decoded.pixels.shape[1] / photo.width
+
+
+@contextmanager
+def deleted_on_failure() -> Iterator[list[Photo]]:
+    """Collects the photos a request stores; if the request then fails (another input not found, broker
+    down), they are deleted with their files so nothing is left behind."""
+    new: list[Photo] = []
+    try:
+        yield new
+    except BaseException:
+        delete_photos(new)
+        raise
 
 
 def delete_photos(photos: Iterable[Photo]) -> int:
