@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/beautyrec
 TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint test-unit test-integration worker-gpu worker-cpu clean
+.PHONY: install browser-deps run test lint test-unit test-integration worker-gpu worker-cpu clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+browser-deps:
+	.ci/browser-deps
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -26,10 +29,10 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-test-unit: install
+test-unit: install browser-deps
 	$(PY) -m pytest -m "not integration"
 
-test-integration: install
+test-integration: install browser-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(PY) -m pytest -m integration
 
 test: lint test-unit test-integration
