@@ -38,7 +38,7 @@ def free_port() -> int:
 
 def manage(env: dict[str, str], *args: str) -> str:
     proc = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=600)
     if proc.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc.stdout

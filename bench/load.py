@@ -27,6 +27,7 @@ from pathlib import Path
 
 import redis
 import requests
+from fuzz_api import manage  # bench/ is on sys.path when a bench script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 FACES = sorted((ROOT / "tests" / "fixtures" / "faces").glob("*.jpg"))
@@ -130,14 +131,6 @@ def run_load(base: str, token: str, clients: int, duration: float, wait: float, 
     for op in errors:
         report["operations"].setdefault(op, {"n": 0, "errors": len(errors[op])})
     return report
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
-    if proc.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc.stdout
 
 
 def start_stack(port: int, logs: Path, catalogue: Path | None) -> tuple[str, str, str, list[subprocess.Popen]]:

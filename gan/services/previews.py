@@ -29,10 +29,9 @@ from gan.ml.analytic import analytic_look
 from gan.models import Preview, PreviewImage
 from gan.services.makeup_gan import transfer_model, transfer_model_version
 from recognition.models import Photo
-from recognition.selectors import get_photo
 from recognition.services.analysis import analyze_photo, select_face
-from recognition.services.jobs import UPLOADS, ImageInput, discards_uploads_on_refusal
-from recognition.services.photos import delete_photos, deleted_on_failure, load_pixels, photo_scale, store_photo
+from recognition.services.jobs import UPLOADS, ImageInput, discards_uploads_on_refusal, resolve_image_input
+from recognition.services.photos import delete_photos, deleted_on_failure, load_pixels, photo_scale
 
 TASK_PREVIEW: Final = "gan.preview"
 JOB_KIND: Final = "preview"
@@ -138,14 +137,6 @@ def to_makeup_item(item: dict[str, Any]) -> renderer.MakeupItem:
 
 
 # --- starting the job -------------------------------------------------------------------------------------
-def _resolve(user: AbstractBaseUser, source: ImageInput, new: list[Photo]) -> Photo:
-    if source.image is not None:
-        photo = store_photo(owner=user, upload=source.image)
-        new.append(photo)
-        return photo
-    return get_photo(user=user, photo_id=source.photo_id)
-
-
 def start_preview(*, user: AbstractBaseUser, source: ImageInput, items: list[Any] | None = None,
                   combine: bool = False, reference: ImageInput | None = None, method: str = "gan",
                   idempotency_key: str | None = None) -> Job:
@@ -156,8 +147,8 @@ def start_preview(*, user: AbstractBaseUser, source: ImageInput, items: list[Any
         raise InvalidInput(f"method must be one of {', '.join(METHODS)}.", code="invalid_method")
     normalised = normalise_items(items) if items is not None else []
     with deleted_on_failure() as new:
-        photo = _resolve(user, source, new)
-        reference_photo = _resolve(user, reference, new) if reference is not None else None
+        photo = resolve_image_input(user, source, new)
+        reference_photo = resolve_image_input(user, reference, new) if reference is not None else None
         params = {"photo_id": str(photo.pk), "face_index": source.face_index, "items": normalised,
                   "combine": bool(combine)}
         if reference_photo is not None:

@@ -48,7 +48,9 @@ class ImageInput:
     face_index: int | None = None
 
 
-def _resolve(user: AbstractBaseUser, source: ImageInput, new_photos: list[Photo]) -> Photo:
+def resolve_image_input(user: AbstractBaseUser, source: ImageInput, new_photos: list[Photo]) -> Photo:
+    """The user's photo named by ``source``: a fresh upload is stored (and noted in ``new_photos`` so a failed
+    request can delete it), an id must name one of the user's own photos (404 otherwise)."""
     if source.image is not None:
         photo = store_photo(owner=user, upload=source.image)
         new_photos.append(photo)
@@ -71,7 +73,7 @@ def _submit(user: AbstractBaseUser, task: str, params: dict[str, Any], new_photo
 
 def start_analyze(*, user: AbstractBaseUser, source: ImageInput, idempotency_key: str | None = None) -> Job:
     with deleted_on_failure() as new:
-        photo = _resolve(user, source, new)
+        photo = resolve_image_input(user, source, new)
         return _submit(user, TASK_ANALYZE, {"photo_id": str(photo.pk)}, new, idempotency_key)
 
 
@@ -80,7 +82,7 @@ def start_enroll(*, user: AbstractBaseUser, subject: Subject, source: ImageInput
     if not subject.consent:
         raise Conflict("The subject has not consented to biometric enrollment.", code="consent_required")
     with deleted_on_failure() as new:
-        photo = _resolve(user, source, new)
+        photo = resolve_image_input(user, source, new)
         params = {"photo_id": str(photo.pk), "face_index": source.face_index, "subject_id": str(subject.pk)}
         return _submit(user, TASK_ENROLL, params, new, idempotency_key)
 
@@ -88,12 +90,12 @@ def start_enroll(*, user: AbstractBaseUser, subject: Subject, source: ImageInput
 def start_verify(*, user: AbstractBaseUser, source: ImageInput, other: ImageInput | None = None,
                  subject: Subject | None = None, idempotency_key: str | None = None) -> Job:
     with deleted_on_failure() as new:
-        photo = _resolve(user, source, new)
+        photo = resolve_image_input(user, source, new)
         params: dict[str, Any] = {"photo_id": str(photo.pk), "face_index": source.face_index}
         if subject is not None:
             params["subject_id"] = str(subject.pk)
         elif other is not None:
-            params["other_photo_id"] = str(_resolve(user, other, new).pk)
+            params["other_photo_id"] = str(resolve_image_input(user, other, new).pk)
             params["other_face_index"] = other.face_index
         return _submit(user, TASK_VERIFY, params, new, idempotency_key)
 
@@ -104,7 +106,7 @@ def start_identify(*, user: AbstractBaseUser, source: ImageInput, top_k: int, sc
         raise ServiceError("Searching every owner's gallery needs staff or the kiosk permission "
                            "(recognition.identify_gallery).", code="gallery_permission_required", status_code=403)
     with deleted_on_failure() as new:
-        photo = _resolve(user, source, new)
+        photo = resolve_image_input(user, source, new)
         params = {"photo_id": str(photo.pk), "face_index": source.face_index, "top_k": top_k,
                   "owner_id": None if scope == "all" else user.pk}
         return _submit(user, TASK_IDENTIFY, params, new, idempotency_key)
