@@ -8,6 +8,7 @@ API's own service.
 from collections.abc import Iterable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -17,12 +18,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, URLResolver, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from recognition.models import Face, GalleryChange, Photo, Subject
 from recognition.services.erasure import erase_biometrics
 from recognition.services.photos import delete_photos
-from recognition.services.subjects import delete_subject
+from recognition.services.subjects import delete_subject, update_subject
 from recognition.services.thumbnails import face_thumbnail, photo_thumbnail
 
 User = get_user_model()
@@ -163,14 +165,40 @@ class FaceAdmin(admin.ModelAdmin):
         return face.subject.consent if face.subject else None
 
 
+class SubjectForm(forms.ModelForm):
+    class Meta:
+        model = Subject
+        fields = ["owner", "user", "name", "consent"]
+
+    def clean_consent(self) -> bool:
+        consent = self.cleaned_data["consent"]
+        if not consent and self.instance._state.adding:
+            raise forms.ValidationError("A subject can be created only with the person's consent.",
+                                        code="consent_required")
+        return consent
+
+
 @admin.register(Subject)
 class SubjectAdmin(admin.ModelAdmin):
+    """Consent changes go through ``update_subject``, so withdrawing it here erases as the API does."""
+
+    form = SubjectForm
     list_display = ["thumbnail", "name", "owner", "user", "consent", "consent_at", "enrolled_faces", "created_at"]
     list_filter = ["consent"]
     search_fields = ["name", "owner__username", "user__username", "id"]
     readonly_fields = ["id", "consent_at", "template_model_version", "created_at", "updated_at"]
-    exclude = ["template"]
     actions = ["erase_linked_users_biometric_data"]
+
+    def save_model(self, request: HttpRequest, obj: Subject, form: forms.ModelForm, change: bool) -> None:
+        if not change:
+            obj.consent_at = timezone.now()  # the form refuses a new subject without consent
+            obj.save()
+            return
+        others = [name for name in form.changed_data if name != "consent"]
+        if others:
+            obj.save(update_fields=[*others, "updated_at"])
+        if "consent" in form.changed_data:
+            update_subject(actor=request.user, subject=Subject.objects.get(pk=obj.pk), fields={"consent": obj.consent})
 
     @admin.display(description="face")
     def thumbnail(self, subject: Subject) -> str:

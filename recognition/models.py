@@ -1,9 +1,11 @@
 """Photos, the faces found in them, and the gallery of subjects used for 1:1 and 1:N recognition.
 
 Biometric data lives in three places, all removed by ``erase_biometrics``: the photo files, the ``Face`` rows
-(landmarks and a float32 embedding of faces in the uploader's own photos) and the ``Subject`` templates.
-Only a subject with recorded consent holds faces and a template; without consent it is a name only, and
-withdrawing consent deletes its template and the embeddings of its enrolled faces.
+(landmarks, and a float32 embedding for enrolled faces only) and the ``Subject`` templates. No embedding is
+stored without a consent record: a subject is created only with the person's consent, a face's embedding is
+stored when it is enrolled in such a subject, and withdrawing consent deletes the subject's template and the
+embeddings of its enrolled faces (the subject stays as a name only). Analysis, verification and
+identification compute the embeddings they need in memory.
 """
 
 import uuid
@@ -88,7 +90,8 @@ class Face(models.Model):
     detection_score = models.FloatField()
     quality = models.FloatField(help_text="0-1: product of the size, sharpness and frontal-pose scores")
     quality_details = models.JSONField(default=dict)
-    embedding = models.BinaryField(null=True, blank=True, editable=False, help_text="float32 x 128, unit length")
+    embedding = models.BinaryField(null=True, blank=True, editable=False,
+                                   help_text="float32 x 128, unit length; stored for enrolled faces only")
     embedding_model_version = models.ForeignKey("core.ModelVersion", on_delete=models.PROTECT, null=True,
                                                 blank=True, related_name="+")
     attributes = models.JSONField(default=dict, blank=True)

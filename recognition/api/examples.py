@@ -71,6 +71,8 @@ SUBJECT_CREATE = [
     *request_examples("A consenting person", {"name": "Tony Blair", "consent": True}),
     response_example("Created", RECORDED["subject_created"], 201),
     error_example(400, "invalid", "Invalid input.", {"name": ["This field is required."]}),
+    error_example(409, "consent_required", "A subject is created only with the person's consent to biometric "
+                  "enrollment: send consent: true."),
 ]
 SUBJECT_DETAIL = [response_example("Enrolled subject", RECORDED["subject"]), SUBJECT_NOT_FOUND]
 SUBJECT_PATCH = [

@@ -124,7 +124,8 @@ class IdentifyApi(JobRequestMixin, APIView):
 
 
 class SubjectListApi(generics.ListAPIView):
-    """Your gallery subjects (staff see all). POST creates one; enrolling faces needs ``consent: true``."""
+    """Your gallery subjects (staff see all). POST creates one, only with ``consent: true``: the record of the
+    person's consent to biometric enrollment (409 ``consent_required`` otherwise)."""
 
     serializer_class = SubjectSerializer
 
@@ -136,7 +137,8 @@ class SubjectListApi(generics.ListAPIView):
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=SubjectSerializer, responses={201: SubjectSerializer, 400: ErrorSerializer},
+    @extend_schema(request=SubjectSerializer, responses={201: SubjectSerializer, 400: ErrorSerializer,
+                                                         409: ErrorSerializer},
                    tags=["recognition"], examples=examples.SUBJECT_CREATE)
     def post(self, request: Request) -> Response:
         body = SubjectSerializer(data=request.data)

@@ -1,8 +1,12 @@
-"""Analyse a stored photo: every face, its landmarks, chip, embedding, quality and attributes; pick one face.
+"""Analyse a stored photo: every face, its landmarks, chip, quality and attributes; pick one face.
 
 Faces are stored largest first, so index 0 is the face that single-face operations use by default. The
 analysis is stored once per photo: a redelivered job, or a later enroll/verify/identify of the same photo,
-reuses it instead of running the networks again.
+reuses it instead of running the detector again.
+
+Embeddings are not stored by analysis: a face embedding is kept only once a gallery subject's consent
+record covers it (enrollment). Verify and identify use the embedding in memory: the one computed by the
+analysis of the same job, or one computed again from the stored photo and landmarks.
 """
 
 from typing import Any
@@ -14,13 +18,15 @@ from django.utils import timezone
 
 from beautyrec.core.errors import UnprocessableInput
 from recognition.ml.quality import face_quality
-from recognition.models import Face, Photo, embedding_to_bytes
+from recognition.models import Face, Photo, embedding_from_bytes
 from recognition.services.attributes import compute_attributes
 from recognition.services.detection import FoundFace, find_faces, landmark_points
-from recognition.services.embedding import describe_faces, embedding_model_version
+from recognition.services.embedding import describe_faces, embed_images, embedding_model_version
 from recognition.services.photos import load_pixels, photo_scale
 
 SMALL_IMAGE_SIDE = 500
+# Instance attribute holding an embedding computed in this process and never saved.
+_IN_MEMORY = "_embedding_in_memory"
 
 
 def _points(points: np.ndarray, scale: float) -> list[list[float]]:
@@ -48,11 +54,10 @@ def analyze_photo(*, photo: Photo) -> list[Face]:
     scale = photo_scale(photo, decoded)
     found = sorted(detect_faces(decoded.pixels), key=lambda f: f.area, reverse=True)
     views = describe_faces(decoded.pixels, found)
-    model_version = embedding_model_version()
     measured = compute_attributes(decoded.pixels, found, descriptors=views.plain,
                                   mirrored_descriptors=views.mirrored) if found else None
     faces = []
-    for index, (face, embedding, chip) in enumerate(zip(found, views.embeddings, views.chips, strict=True)):
+    for index, (face, chip) in enumerate(zip(found, views.chips, strict=True)):
         quality, details = face_quality(chip, face.width, face.landmarks5)
         landmarks = face.landmarks68 if face.landmarks68 is not None else face.landmarks5
         faces.append(Face(
@@ -60,7 +65,6 @@ def analyze_photo(*, photo: Photo) -> list[Face]:
             landmarks=_points(landmarks, scale), landmarks5=_points(face.landmarks5, scale),
             detector=face.detector, detection_score=round(face.score, 4), quality=quality,
             quality_details={**details, "width_px": round(face.width, 1)},
-            embedding=embedding_to_bytes(embedding), embedding_model_version=model_version,
             attributes=measured.attributes[index] if measured else {},
             attributes_model_version=measured.model_version if measured else None,
         ))
@@ -74,7 +78,24 @@ def analyze_photo(*, photo: Photo) -> list[Face]:
         photo.detector = found[0].detector if found else ""
         photo.face_count = len(faces)
         photo.save(update_fields=["analyzed_at", "detector", "face_count"])
-    return list(photo.faces.order_by("index"))
+    stored = list(photo.faces.order_by("index"))
+    for face, vector in zip(stored, views.embeddings, strict=True):
+        setattr(face, _IN_MEMORY, vector)
+    return stored
+
+
+def face_embedding(face: Face) -> np.ndarray:
+    """The face's unit-length embedding (128,): the stored one of an enrolled face, else one held in memory
+    only, from this process's analysis or computed again from the stored photo and landmarks."""
+    if face.embedding is not None and face.embedding_model_version_id == embedding_model_version().pk:
+        return embedding_from_bytes(face.embedding)
+    vector = getattr(face, _IN_MEMORY, None)
+    if vector is None:
+        decoded = load_pixels(face.photo)
+        landmarks5 = np.asarray(face.landmarks5, dtype=np.float64) * photo_scale(face.photo, decoded)
+        vector = embed_images([(decoded.pixels, [landmarks5])])[0][0]
+        setattr(face, _IN_MEMORY, vector)
+    return vector
 
 
 def processed_width(face: Face) -> float:
@@ -153,7 +174,7 @@ def face_payload(face: Face) -> dict[str, Any]:
 
 
 def analysis_payload(photo: Photo, faces: list[Face]) -> dict[str, Any]:
-    model_version = faces[0].embedding_model_version if faces else None
+    model_version = embedding_model_version() if faces else None
     return {
         "photo_id": str(photo.pk),
         "width": photo.width,

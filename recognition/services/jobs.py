@@ -2,7 +2,8 @@
 
 Requests validate everything they can at once (the image is decoded, subjects and photos are looked up,
 consent and permissions are checked) and pass only ids to the worker. Task bodies are idempotent: the
-photo analysis is stored once and reused, enrollment sets a link, and the rest only reads.
+photo analysis is stored once and reused, enrollment sets a link (and stores the face's embedding, which the
+subject's consent covers), and the rest only reads.
 """
 
 import functools
@@ -20,6 +21,7 @@ from recognition.selectors import can_identify_whole_gallery, get_photo
 from recognition.services.analysis import (
     analysis_payload,
     analyze_photo,
+    face_embedding,
     require_usable_face,
     select_face,
 )
@@ -158,7 +160,7 @@ def run_enroll(job: Job, progress: ProgressFn) -> dict[str, Any]:
     progress(10, "detect")
     face, result = _face_result(_photo(job), job.params.get("face_index"))
     progress(80, "enroll")
-    enrolled = enroll_face(subject=subject, face=face)
+    enrolled = enroll_face(subject=subject, face=face, embedding=face_embedding(face))
     return {**result, "subject_id": str(subject.pk), "enrolled_faces": enrolled}
 
 

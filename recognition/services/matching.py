@@ -14,6 +14,7 @@ from django.conf import settings
 from beautyrec.core.errors import UnprocessableInput
 from recognition.gallery import gallery
 from recognition.models import Face, Subject, embedding_from_bytes
+from recognition.services.analysis import face_embedding
 from recognition.services.embedding import embedding_model_version
 
 # Candidates fetched from the fp16 index beyond top_k, re-scored exactly so ties at the cut are ordered right.
@@ -32,12 +33,6 @@ def _decision(similarity: float, cut: float) -> dict[str, Any]:
     return {"similarity": round(similarity, 4), "match": similarity >= cut}
 
 
-def face_vector(face: Face) -> np.ndarray:
-    if face.embedding is None:
-        raise UnprocessableInput("This face has no embedding.", code="face_not_embedded")
-    return embedding_from_bytes(face.embedding)
-
-
 def subject_vector(subject: Subject) -> np.ndarray:
     if subject.template is None or subject.template_model_version_id != embedding_model_version().pk:
         raise UnprocessableInput("The subject has no enrolled face to compare with.", code="subject_not_enrolled")
@@ -45,16 +40,16 @@ def subject_vector(subject: Subject) -> np.ndarray:
 
 
 def verify_faces(face: Face, other: Face) -> dict[str, Any]:
-    return {**_decision(float(face_vector(face) @ face_vector(other)), threshold()), "threshold": threshold()}
+    return {**_decision(float(face_embedding(face) @ face_embedding(other)), threshold()), "threshold": threshold()}
 
 
 def verify_subject(face: Face, subject: Subject) -> dict[str, Any]:
-    return {**_decision(float(face_vector(face) @ subject_vector(subject)), threshold()), "threshold": threshold()}
+    return {**_decision(float(face_embedding(face) @ subject_vector(subject)), threshold()), "threshold": threshold()}
 
 
 def identify(face: Face, *, top_k: int, owner_id: int | None) -> dict[str, Any]:
     """Top-k gallery subjects for the face (``owner_id`` limits the search to one owner's gallery)."""
-    probe = face_vector(face)
+    probe = face_embedding(face)
     index = gallery()
     candidates = index.search(probe, top_k + RESCORE_MARGIN, owner_id=owner_id)
     subjects = Subject.objects.in_bulk([c[0] for c in candidates])

@@ -22,8 +22,16 @@ def _check_link(actor: AbstractBaseUser, user: AbstractBaseUser | None) -> None:
         raise InvalidInput("A subject can be linked to your own account only.", code="invalid_subject_user")
 
 
-def create_subject(*, owner: AbstractBaseUser, name: str, consent: bool = False,
+def _consent_required(message: str = "The subject has not consented to biometric enrollment.") -> Conflict:
+    return Conflict(message, code="consent_required")
+
+
+def create_subject(*, owner: AbstractBaseUser, name: str, consent: bool,
                    user: AbstractBaseUser | None = None) -> Subject:
+    """A gallery entry exists only with the person's consent: ``consent`` must be true (recorded with its time)."""
+    if not consent:
+        raise _consent_required("A subject is created only with the person's consent to biometric enrollment: "
+                                "send consent: true.")
     _check_link(owner, user)
     return Subject.objects.create(owner=owner, name=name, user=user, consent=consent,
                                   consent_at=timezone.now() if consent else None)
@@ -31,7 +39,8 @@ def create_subject(*, owner: AbstractBaseUser, name: str, consent: bool = False,
 
 def _forget_biometrics(subject: Subject) -> None:
     """Unlink the subject's faces, clear their embeddings and its template (consent gone or subject deleted)."""
-    Face.objects.filter(subject=subject).update(subject=None, enrolled_at=None, embedding=None)
+    Face.objects.filter(subject=subject).update(subject=None, enrolled_at=None, embedding=None,
+                                                embedding_model_version=None)
     subject.template, subject.template_model_version = None, None
 
 
@@ -76,12 +85,17 @@ def update_template(subject: Subject) -> int:
 
 
 @transaction.atomic
-def enroll_face(*, subject: Subject, face: Face) -> int:
-    """Add ``face`` to the subject's gallery entry (idempotent); returns the number of enrolled faces."""
+def enroll_face(*, subject: Subject, face: Face, embedding: np.ndarray) -> int:
+    """Add ``face`` with its ``embedding`` to the subject's gallery entry (idempotent); returns the number of
+    enrolled faces. The embedding is stored here and only here: the subject's consent record covers it."""
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
     if not subject.consent:
-        raise Conflict("The subject has not consented to biometric enrollment.", code="consent_required")
-    if face.subject_id != subject.pk:
+        raise _consent_required()
+    previous_id = face.subject_id
+    if previous_id != subject.pk:
         face.subject, face.enrolled_at = subject, timezone.now()
-        face.save(update_fields=["subject", "enrolled_at"])
+    face.embedding, face.embedding_model_version = embedding_to_bytes(embedding), embedding_model_version()
+    face.save(update_fields=["subject", "enrolled_at", "embedding", "embedding_model_version"])
+    if previous_id not in (None, subject.pk):  # the face moved from another subject's entry
+        update_template(Subject.objects.get(pk=previous_id))
     return update_template(subject)

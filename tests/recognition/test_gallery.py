@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from recognition.gallery import Gallery
-from recognition.models import Face, GalleryChange, Photo, embedding_to_bytes
-from recognition.services.embedding import embedding_model_version
+from recognition.models import Face, GalleryChange, Photo
 from recognition.services.subjects import create_subject, delete_subject, enroll_face, update_subject
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +20,8 @@ def enrolled_subject(owner, name: str, seed: int):
     subject = create_subject(owner=owner, name=name, consent=True)
     photo = Photo.objects.create(owner=owner, file=f"photos/{name}.jpg", width=100, height=100, source_format="JPEG")
     face = Face.objects.create(photo=photo, index=0, box=[0, 0, 50, 50], landmarks=[], landmarks5=[], detector="hog",
-                               detection_score=1.0, quality=1.0, embedding=embedding_to_bytes(unit(seed)),
-                               embedding_model_version=embedding_model_version())
-    enroll_face(subject=subject, face=face)
+                               detection_score=1.0, quality=1.0)
+    enroll_face(subject=subject, face=face, embedding=unit(seed))
     return subject
 
 

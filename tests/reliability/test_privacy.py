@@ -31,8 +31,8 @@ def run(client, url: str, data: dict, **extra) -> dict:
     return response.json()
 
 
-def subject(client, name: str, consent: bool = True) -> str:
-    response = client.post(f"{API}/subjects/", {"name": name, "consent": consent}, format="json")
+def subject(client, name: str) -> str:
+    response = client.post(f"{API}/subjects/", {"name": name, "consent": True}, format="json")
     assert response.status_code == 201, response.content
     return response.json()["id"]
 
@@ -109,27 +109,37 @@ def test_whole_gallery_identify_needs_staff_or_the_kiosk_permission(client_bob, 
         assert result["match"]["subject_id"] == alice_data["subject"]
 
 
-def test_no_gallery_biometrics_without_a_consent_record(client_alice):
-    subject_id = subject(client_alice, "no consent yet", consent=False)
-    response = client_alice.post(f"{API}/subjects/{subject_id}/enroll/?wait=10", {"image": upload(BLAIR[0])},
-                                 format="multipart")
-    assert_error(response, 409, "consent_required")
-    row = Subject.objects.get(pk=subject_id)
-    assert (row.consent, row.consent_at, row.template) == (False, None, None)
-    assert stored() == {"photos": 0, "faces": 0, "jobs": 0, "subjects": 1, "files": 0}
+def stored_embeddings() -> list[int]:
+    return sorted(Face.objects.filter(embedding__isnull=False).values_list("pk", flat=True))
 
-    consented = client_alice.patch(f"{API}/subjects/{subject_id}/", {"consent": True}, format="json").json()
-    assert consented["consent"] is True and consented["consent_at"]
-    enrolled = run(client_alice, f"{API}/subjects/{subject_id}/enroll/", {"image": upload(BLAIR[0])})
+
+def test_no_embedding_or_subject_without_a_consent_record(client_alice):
+    for refused in ({"name": "no consent", "consent": False}, {"name": "not asked"}):
+        assert_error(client_alice.post(f"{API}/subjects/", refused, format="json"), 409, "consent_required")
+    assert not Subject.objects.exists()
+
+    # Analysis, verification and identification compute embeddings in memory and store none.
     probe = run(client_alice, f"{API}/analyze/", {"image": upload(BLAIR[2])})["result"]["photo_id"]
+    same = run(client_alice, f"{API}/analyze/", {"image": upload(BLAIR[1])})["result"]["photo_id"]
+    verified = run(client_alice, f"{API}/verify/", {"photo_id": probe, "photo_id2": same})["result"]
+    assert verified["match"] is True and verified["similarity"] > 0.9
+    assert run(client_alice, f"{API}/identify/", {"photo_id": probe})["result"]["candidates"] == []
+    assert Face.objects.count() == 2 and stored_embeddings() == []
+
+    # A consent record: the subject, and the embedding of the one face enrolled in it.
+    subject_id = subject(client_alice, "Tony")
+    assert Subject.objects.get(pk=subject_id).consent_at is not None
+    enrolled = run(client_alice, f"{API}/subjects/{subject_id}/enroll/", {"image": upload(BLAIR[0])})
+    assert stored_embeddings() == [enrolled["result"]["face_id"]]
     assert run(client_alice, f"{API}/identify/", {"photo_id": probe})["result"]["match"]["subject_id"] == subject_id
 
     withdrawn = client_alice.patch(f"{API}/subjects/{subject_id}/", {"consent": False}, format="json").json()
     assert (withdrawn["consent"], withdrawn["consent_at"], withdrawn["enrolled"]) == (False, None, False)
     row = Subject.objects.get(pk=subject_id)
     assert row.template is None and not Face.objects.filter(subject=row).exists()
-    # The enrolled face's embedding went with the consent.
-    assert Face.objects.get(pk=enrolled["result"]["face_id"]).embedding is None
+    assert stored_embeddings() == []  # the enrolled face's embedding went with the consent
+    response = client_alice.post(f"{API}/subjects/{subject_id}/enroll/?wait=10", {"photo_id": probe}, format="json")
+    assert_error(response, 409, "consent_required")
     result = run(client_alice, f"{API}/identify/", {"photo_id": probe})["result"]
     assert result["candidates"] == [] and result["gallery_size"] == 0
 

@@ -17,8 +17,9 @@ from beautyrec.recommender.models import Interaction, Product
 from beautyrec.recommender.services.catalog import import_catalog, rows_to_csv
 from beautyrec.recommender.services.demo_catalog import demo_rows
 from recognition.models import Face, Photo, Subject
-from recognition.services.analysis import analyze_photo
+from recognition.services.analysis import analyze_photo, face_embedding
 from recognition.services.photos import store_photo
+from recognition.services.subjects import enroll_face
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.django_db
@@ -176,6 +177,27 @@ def test_erase_biometrics_of_subjects_linked_users(admin_client, analysed_photo,
            [subject.pk])
     assert not Subject.objects.filter(pk=subject.pk).exists()
     assert not Photo.objects.filter(owner=user).exists()
+
+
+def test_admin_creates_subjects_only_with_consent_and_withdrawal_erases(admin_client, analysed_photo, user):
+    add = reverse("admin:recognition_subject_add")
+    page = admin_client.post(add, {"owner": user.pk, "name": "Alice", "consent": ""})
+    assert page.status_code == 200 and "consent" in page.context["adminform"].form.errors
+    assert not Subject.objects.exists()
+    assert admin_client.post(add, {"owner": user.pk, "name": "Alice", "consent": "on"}).status_code == 302
+    subject = Subject.objects.get()
+    assert subject.consent and subject.consent_at is not None
+    face = analysed_photo.faces.get(index=0)
+    enroll_face(subject=subject, face=face, embedding=face_embedding(face))
+    subject.refresh_from_db()
+    assert subject.template is not None
+
+    change = reverse("admin:recognition_subject_change", args=[subject.pk])
+    assert admin_client.post(change, {"owner": user.pk, "name": "Alice B", "consent": ""}).status_code == 302
+    subject.refresh_from_db()
+    face.refresh_from_db()
+    assert (subject.name, subject.consent, subject.consent_at, subject.template) == ("Alice B", False, None, None)
+    assert (face.subject, face.embedding) == (None, None)
 
 
 def test_erase_biometrics_from_the_user_admin_needs_delete_permission(admin_client, analysed_photo, user,
