@@ -261,6 +261,11 @@ JOB_WAIT_MAX_SECONDS = env.float("JOB_WAIT_MAX_SECONDS", default=30.0)
 PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["recognition-expire-photos"] = {
     "task": "recognition.expire_photos", "schedule": env.float("PHOTO_RETENTION_SWEEP_SECONDS", default=3600.0)}
+# Workers replay the gallery change log to keep their 1:N index current; entries older than this are pruned by
+# the recognition.prune_gallery_changes beat task, and a worker idle for half of it rebuilds its index instead.
+GALLERY_CHANGE_RETENTION_HOURS = env.int("GALLERY_CHANGE_RETENTION_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["recognition-prune-gallery-changes"] = {
+    "task": "recognition.prune_gallery_changes", "schedule": 3600.0}
 
 # --- Security (active whenever DEBUG is off) ------------------------------------------------------
 if not DEBUG:

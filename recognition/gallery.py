@@ -4,14 +4,22 @@ Each worker builds its index from the database on first use, then before every s
 ``GalleryChange`` log from the last sequence number it saw: one indexed query when nothing changed, and a
 reload of just the changed subjects (enrolled, consent withdrawn, deleted, erased) when something did.
 The sequence is read before the rows it covers, so a change racing a rebuild is replayed, never missed.
+
+The log is pruned (``prune_gallery_changes``, a beat task) of entries older than
+``GALLERY_CHANGE_RETENTION_HOURS``. A worker that has not refreshed for half that time rebuilds instead of
+replaying, so it never replays a log with entries missing.
 """
 
 import threading
+import time
 import uuid
+from datetime import datetime, timedelta
 from itertools import islice
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Max, QuerySet
+from django.utils import timezone
 
 from beautyrec.core.ml.runtime import cached
 from recognition.ml.index import CosineIndex
@@ -26,10 +34,26 @@ def record_gallery_change(subject_ids: list[uuid.UUID] | list[str]) -> None:
     GalleryChange.objects.bulk_create([GalleryChange(subject_id=s) for s in subject_ids])
 
 
+def prune_gallery_changes(*, now: datetime | None = None) -> int:
+    """Delete log entries older than the retention, always keeping the newest (it marks where the log is)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.GALLERY_CHANGE_RETENTION_HOURS)
+    newest = GalleryChange.objects.aggregate(seq=Max("seq"))["seq"]
+    if newest is None:
+        return 0
+    deleted, _ = GalleryChange.objects.filter(created_at__lt=cutoff, seq__lt=newest).delete()
+    return deleted
+
+
+def _replay_window_seconds() -> float:
+    """How long a worker may go without refreshing and still replay: half the log's retention."""
+    return settings.GALLERY_CHANGE_RETENTION_HOURS * 3600 / 2
+
+
 class Gallery:
     def __init__(self) -> None:
         self.index = CosineIndex()
         self.seq: int | None = None
+        self.refreshed_at = 0.0  # time.monotonic() of the last refresh
         self._lock = threading.Lock()
 
     def _load(self, rows: list[tuple[uuid.UUID, int, bytes]]) -> None:
@@ -54,11 +78,13 @@ class Gallery:
     def refresh(self) -> int:
         """Bring the index up to date; returns how many subjects were reloaded (the whole gallery on first use)."""
         with self._lock:
-            if self.seq is None:
+            stale = time.monotonic() - self.refreshed_at > _replay_window_seconds()
+            self.refreshed_at = time.monotonic()
+            if self.seq is None or stale:  # first use, or entries it would replay may have been pruned
                 self.rebuild()
                 return len(self.index)
             latest = GalleryChange.objects.aggregate(seq=Max("seq"))["seq"] or 0
-            if latest < self.seq:  # the log was truncated or the database replaced: start again
+            if latest < self.seq:  # the database was replaced: start again
                 self.rebuild()
                 return len(self.index)
             changes = list(GalleryChange.objects.filter(seq__gt=self.seq).values_list("seq", "subject_id"))

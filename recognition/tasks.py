@@ -1,5 +1,5 @@
 """Celery tasks of the recognition app: job tasks on the gpu queue (see GPU_TASKS) taking a job id, and the
-retention beat task on the cpu queue."""
+retention and log-pruning beat tasks on the cpu queue."""
 
 from typing import Any
 
@@ -7,6 +7,7 @@ from celery import shared_task
 
 from beautyrec.core.jobs import ProgressFn, job_task
 from beautyrec.core.models import Job
+from recognition.gallery import prune_gallery_changes as prune_gallery_changes_service
 from recognition.services import jobs
 from recognition.services.retention import expire_photos as expire_photos_service
 
@@ -39,3 +40,9 @@ def identify(job: Job, progress: ProgressFn) -> dict[str, Any]:
 def expire_photos() -> dict[str, int]:
     """Beat (cpu queue): delete photos, faces, files and recognition jobs past PHOTO_RETENTION_DAYS."""
     return expire_photos_service()
+
+
+@shared_task(name="recognition.prune_gallery_changes")
+def prune_gallery_changes() -> int:
+    """Beat (cpu queue): delete gallery change-log entries older than GALLERY_CHANGE_RETENTION_HOURS."""
+    return prune_gallery_changes_service()

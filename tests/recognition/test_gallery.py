@@ -1,11 +1,16 @@
 """Each worker's in-memory gallery follows the database through the change log, incrementally."""
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
 
-from recognition.gallery import Gallery
+from recognition.gallery import Gallery, prune_gallery_changes
 from recognition.models import Face, GalleryChange, Photo
 from recognition.services.subjects import create_subject, delete_subject, enroll_face, update_subject
+from recognition.tasks import prune_gallery_changes as prune_task
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +67,32 @@ def test_a_template_from_another_model_version_is_not_served(user):
     type(subject).objects.filter(pk=subject.pk).update(template_model_version=None)
     GalleryChange.objects.create(subject_id=subject.pk)
     assert worker.search(unit(1), 1) == []
+
+
+def test_the_log_is_pruned_and_a_worker_idle_past_the_window_rebuilds(user, settings):
+    settings.GALLERY_CHANGE_RETENTION_HOURS = 24
+    enrolled_subject(user, "a", 1)
+    worker = Gallery()
+    assert worker.refresh() == 1
+    b = enrolled_subject(user, "b", 2)  # not yet seen by the worker
+    c = enrolled_subject(user, "c", 3)
+    GalleryChange.objects.exclude(subject_id=c.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    newest = GalleryChange.objects.latest("seq").seq
+    old = GalleryChange.objects.exclude(subject_id=c.pk).count()
+    assert old >= 2 and prune_gallery_changes() == old
+    assert not GalleryChange.objects.filter(subject_id=b.pk).exists()  # b's entries are gone
+    assert prune_task.delay().get() == 0  # the beat task: nothing else is old enough
+    assert prune_gallery_changes(now=timezone.now() + timedelta(days=7)) == 0
+    assert list(GalleryChange.objects.values_list("seq", flat=True)) == [newest]  # the newest always stays
+
+    worker.refreshed_at -= 13 * 3600  # idle for more than half the retention: replaying could miss b
+    assert worker.refresh() == 3 and keys(worker.search(unit(2), 1)) == [b.pk]
+    d = enrolled_subject(user, "d", 4)
+    assert worker.refresh() == 1 and keys(worker.search(unit(4), 1)) == [d.pk]  # within it: incremental
+
+
+def test_pruning_runs_hourly_on_the_cpu_queue():
+    entry = django_settings.CELERY_BEAT_SCHEDULE["recognition-prune-gallery-changes"]
+    assert (entry["task"], entry["schedule"]) == ("recognition.prune_gallery_changes", 3600.0)
+    assert prune_task.name == "recognition.prune_gallery_changes"
+    assert "recognition.prune_gallery_changes" not in django_settings.CELERY_TASK_ROUTES  # default queue: cpu

@@ -131,7 +131,8 @@ def test_database_restart_under_load_fails_cleanly_and_recovers(stack):
                     r = http.get(f"{base}/api/v1/jobs/?page_size=5", timeout=30)
                 else:
                     op = "subject"
-                    r = http.post(f"{base}/api/v1/recognition/subjects/", json={"name": f"c{n}-{i}"}, timeout=30)
+                    r = http.post(f"{base}/api/v1/recognition/subjects/", json={"name": f"c{n}-{i}", "consent": True},
+                                  timeout=30)
                 code = r.json()["error"]["code"] if r.status_code >= 400 else ""
                 status = r.status_code
                 if op == "analyze" and status in (200, 202):

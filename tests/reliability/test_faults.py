@@ -189,7 +189,8 @@ def test_broker_outage_answers_503_stores_nothing_and_recovers(env_for_workers, 
             assert stored() == before  # no photo, job or file left behind
             health = anon_client.get("/api/v1/health/")
             assert health.status_code == 503 and health.json()["checks"]["broker"]["ok"] is False
-            subject = client_alice.post("/api/v1/recognition/subjects/", {"name": "still works"}, format="json")
+            subject = client_alice.post("/api/v1/recognition/subjects/", {"name": "still works", "consent": True},
+                                        format="json")
             assert subject.status_code == 201  # what needs no broker keeps working
 
             redis = redis_server(port, tmp_path / "redis.log")  # the broker is back, empty
