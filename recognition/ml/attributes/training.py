@@ -37,6 +37,7 @@ def fit(views: list[np.ndarray], age: np.ndarray, female: np.ndarray, config: Tr
     y_age = np.tile(np.log1p(age.astype(np.float32)), len(views))
     y_female = np.tile(female.astype(np.float32), len(views))
     n_faces = len(age)
+    torch.manual_seed(config.seed)  # the members' initial weights: the same file from the same data
     model = AttributeHeads(in_dim=x.shape[1], hidden=config.hidden, members=config.members, dropout=config.dropout)
     model.mean.copy_(torch.from_numpy(x.mean(0)))
     model.std.copy_(torch.from_numpy(x.std(0) + 1e-6))

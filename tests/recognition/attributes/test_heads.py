@@ -41,6 +41,17 @@ def test_training_learns_age_and_gender_and_views_are_averaged(one_thread):
     np.testing.assert_allclose(np.log1p(both.age), log_mean, rtol=1e-4, atol=1e-4)
 
 
+def test_training_is_reproducible(one_thread):
+    """``train_attribute_heads`` must give the shipped file again, whatever ran before in the process."""
+    x, age, female = synthetic(200, 0)
+    config = training.TrainingConfig(hidden=8, members=2, epochs=2, batch_size=64, seed=3)
+    first = training.fit([x], age, female, config, torch.device("cpu")).state_dict()
+    torch.rand(5)
+    second = training.fit([x], age, female, config, torch.device("cpu")).state_dict()
+    for name, tensor in first.items():
+        torch.testing.assert_close(second[name], tensor, rtol=0, atol=0)
+
+
 def test_save_and_load_round_trip_without_pickled_objects(tmp_path):
     model = heads.AttributeHeads(in_dim=16, hidden=8, members=2)
     path = tmp_path / "heads.pt"
