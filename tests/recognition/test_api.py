@@ -56,7 +56,7 @@ def test_analyze_reports_every_face_largest_first(client_alice, post_job, user):
         assert face["detector"] == "hog" and face["detection_score"] > 0
         assert 0 < face["quality"] <= 1 and set(face["quality_details"]) >= {"size", "sharpness", "pose"}
         assert {"age", "gender", "skin", "undertone", "face_shape"} <= face["attributes"].keys()
-        assert face["attributes"]["model_version"] == "attribute_heads:utkface-mlp-v1"
+        assert face["attributes"]["model_version"] == "attribute_heads:utkface-mlp-v2"
         xs = [p[0] for p in face["landmarks"]]
         assert face["box"]["left"] - 15 < min(xs) and max(xs) < face["box"]["right"] + 15
     assert (result["width"], result["height"]) == (pixels.shape[1], pixels.shape[0])

@@ -2,9 +2,10 @@
 
     python manage.py eval_attributes --utkface DIR [--json OUT] [--split all|validation|train]
 
-Each file goes through the serving path (detection, landmarks, chip and mirror descriptors, the active
-attribute heads). ``--split validation`` keeps only the files the heads did not learn from (the hash split
-of ``recognition.ml.attributes.utkface``); on a folder of other faces use the default ``all``.
+Each file goes through the serving path (detection, landmarks, chip and mirror descriptors and pooled network
+features, the active attribute heads). ``--split validation`` keeps only the files the heads did not learn
+from (the hash split of ``recognition.ml.attributes.utkface``); on a folder of other faces use the default
+``all``.
 """
 
 import json
@@ -51,8 +52,7 @@ class Command(BaseCommand):
             described = describe_records(records, cache=cache, workers=opts["workers"], progress=bar.update)
         found = described.found
         mv = heads_model_version()
-        predictions, _ = predict_age_gender(described.chip[found], aux=described.aux[found],
-                                            mirrored_descriptors=described.mirror[found], model_version=mv)
+        predictions, _ = predict_age_gender(described.features[found], aux=described.aux[found], model_version=mv)
         kept = [r for r, f in zip(records, found, strict=True) if f]
         figures = metrics.evaluate(
             age_true=np.array([r.age for r in kept]), age_pred=np.array([p["age"]["years"] for p in predictions]),

@@ -41,6 +41,10 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int, default=training.TrainingConfig.epochs)
         parser.add_argument("--members", type=int, default=training.TrainingConfig.members)
         parser.add_argument("--hidden", type=int, default=training.TrainingConfig.hidden)
+        parser.add_argument("--linear-weight", type=float, default=training.TrainingConfig.linear_weight,
+                            help="share of the adult-trained linear head in the gender logit")
+        parser.add_argument("--linear-c", type=float, default=training.TrainingConfig.linear_c,
+                            help="inverse L2 strength of the linear gender head")
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, **opts) -> None:
@@ -65,6 +69,7 @@ class Command(BaseCommand):
                           f"{int(train.sum())} train, {int(val.sum())} validation")
 
         config = training.TrainingConfig(epochs=opts["epochs"], members=opts["members"], hidden=opts["hidden"],
+                                         linear_weight=opts["linear_weight"], linear_c=opts["linear_c"],
                                          seed=opts["seed"])
         configure_threads(settings.ML_NUM_THREADS)
         device = resolve_device(settings.ML_DEVICE)
@@ -72,6 +77,7 @@ class Command(BaseCommand):
         with tqdm(total=config.members * config.epochs, desc="train heads", unit="epoch", file=sys.stderr) as bar:
             model = training.fit(described.head_inputs(train), age[train], female[train], config, device,
                                  progress=lambda done, total: bar.update(done - bar.n))
+        self.stdout.write(f"trained in {time.monotonic() - started:.0f} s")
         predicted = heads.predict(model, described.head_inputs(val), device)
         figures = metrics.evaluate(age_true=age[val], age_pred=predicted.age, female=female[val],
                                    p_female=predicted.p_female, race=race[val],

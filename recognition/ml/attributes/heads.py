@@ -5,6 +5,11 @@ initialisation and bootstrap of the training set; their outputs are averaged, an
 views of one face that the caller has (the aligned chip and its mirror image), which removes the
 left/right asymmetries of lighting and pose that a single view carries.
 
+Next to the MLPs sits a linear gender head (a logistic regression fitted on adults only, see ``training``);
+the gender logit is a blend of the two. Children's gender is barely visible, and their labels pull a head
+trained on all ages towards features that do not separate adults; the linear head ignores them, the MLPs keep
+the heads unsure on children instead of confidently wrong.
+
 The file format is a torch ``state_dict`` (tensors only, loadable with ``weights_only=True``) plus a small
 JSON-serialisable header of hyper-parameters, so a shipped file never unpickles arbitrary objects.
 """
@@ -17,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-FORMAT: Final = "beautyrec.attribute_heads/1"
+FORMAT: Final = "beautyrec.attribute_heads/2"
 AGE_BANDS: Final = ((0, 2), (3, 9), (10, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 200))
 
 
@@ -45,20 +50,28 @@ class Member(nn.Module):
 
 
 class AttributeHeads(nn.Module):
-    """Ensemble of ``members`` MLPs with the input standardisation built in."""
+    """Ensemble of ``members`` MLPs and a linear gender head, with the input standardisation built in."""
 
-    def __init__(self, in_dim: int = 128, hidden: int = 256, members: int = 5, dropout: float = 0.2) -> None:
+    def __init__(self, in_dim: int = 128, hidden: int = 256, members: int = 5, dropout: float = 0.2,
+                 linear_weight: float = 0.0) -> None:
         super().__init__()
-        self.config = {"in_dim": in_dim, "hidden": hidden, "members": members, "dropout": dropout}
+        self.config = {"in_dim": in_dim, "hidden": hidden, "members": members, "dropout": dropout,
+                       "linear_weight": linear_weight}
         self.register_buffer("mean", torch.zeros(in_dim))
         self.register_buffer("std", torch.ones(in_dim))
         self.members = nn.ModuleList(Member(in_dim, hidden, dropout) for _ in range(members))
+        self.linear_gender = nn.Linear(in_dim, 1)
+        self.linear_weight = linear_weight
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(log(1 + age), gender logit) averaged over the members; the logit is of P(female)."""
+        """(log(1 + age), gender logit): the members' mean, the logit (of P(female)) blended with the linear
+        head's as ``(1 - linear_weight) * members + linear_weight * linear``."""
         z = (x - self.mean) / self.std
         outputs = [m(z) for m in self.members]
-        return torch.stack([o[0] for o in outputs]).mean(0), torch.stack([o[1] for o in outputs]).mean(0)
+        logit = torch.stack([o[1] for o in outputs]).mean(0)
+        if self.linear_weight:
+            logit = (1.0 - self.linear_weight) * logit + self.linear_weight * self.linear_gender(z).squeeze(-1)
+        return torch.stack([o[0] for o in outputs]).mean(0), logit
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,39 @@ def test_training_learns_age_and_gender_and_views_are_averaged(one_thread):
     np.testing.assert_allclose(np.log1p(both.age), log_mean, rtol=1e-4, atol=1e-4)
 
 
+def test_linear_gender_head_is_blended_and_fitted_on_adults_only(one_thread):
+    x, age, female = synthetic(600, 0)
+    config = training.TrainingConfig(hidden=16, members=1, epochs=2, batch_size=64, linear_weight=0.7, seed=1)
+    model = training.fit([x], age, female, config, torch.device("cpu"))
+    xt = torch.from_numpy(x)
+    z = (xt - model.mean) / model.std
+    with torch.no_grad():
+        _, logit = model(xt)
+        members = model.members[0](z)[1]
+        linear = model.linear_gender(z).squeeze(-1)
+    torch.testing.assert_close(logit, 0.3 * members + 0.7 * linear)
+    assert np.mean((linear.numpy() > 0) == female) > 0.9  # the second feature sets gender
+    children = age < 18
+    assert 100 < children.sum() < 500
+    flipped = training.fit([x], age, np.where(children, ~female, female), config, torch.device("cpu"))
+    torch.testing.assert_close(flipped.linear_gender.weight, model.linear_gender.weight)
+    torch.testing.assert_close(flipped.linear_gender.bias, model.linear_gender.bias)
+
+
+def test_training_is_reproducible(one_thread):
+    """``train_attribute_heads`` must give the shipped file again, whatever ran before in the process."""
+    x, age, female = synthetic(200, 0)
+    config = training.TrainingConfig(hidden=8, members=2, epochs=2, batch_size=64, seed=3)
+    first = training.fit([x], age, female, config, torch.device("cpu")).state_dict()
+    torch.rand(5)
+    second = training.fit([x], age, female, config, torch.device("cpu")).state_dict()
+    for name, tensor in first.items():
+        torch.testing.assert_close(second[name], tensor, rtol=0, atol=0)
+
+
 def test_save_and_load_round_trip_without_pickled_objects(tmp_path):
-    model = heads.AttributeHeads(in_dim=16, hidden=8, members=2)
+    model = heads.AttributeHeads(in_dim=16, hidden=8, members=2, linear_weight=0.5)
+    torch.nn.init.normal_(model.linear_gender.weight)
     path = tmp_path / "heads.pt"
     heads.save(model, path, metadata={"version": "t", "validation": {"age_mae": 5.0}})
     loaded, metadata = heads.load(path, torch.device("cpu"))
@@ -51,6 +82,8 @@ def test_save_and_load_round_trip_without_pickled_objects(tmp_path):
     a = heads.predict(model.eval(), [x], torch.device("cpu"))
     b = heads.predict(loaded, [x], torch.device("cpu"))
     np.testing.assert_allclose(a.age, b.age, rtol=1e-6)
+    np.testing.assert_allclose(a.p_female, b.p_female, rtol=1e-6)
+    assert loaded.linear_weight == 0.5
     payload = torch.load(path, weights_only=True)  # refuses arbitrary pickled objects
     assert payload["format"] == heads.FORMAT
 
