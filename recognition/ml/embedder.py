@@ -6,6 +6,7 @@ through the network in batches; on CPU each batch is spread over the configured 
 points for twice the network work.
 """
 
+import functools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -22,6 +23,12 @@ from recognition.ml.threads import one_intra_op_thread
 # Smaller sub-batches lose more to per-call overhead than a second core gains (a selfie's 2 chips: 30 ms on
 # one thread, 48 ms split over two on the shared box).
 MIN_SUB_BATCH = 8
+
+DESCRIPTOR_DIM = 128
+POOLED_DIM = 256
+# The attribute heads' per-view input from this network: the descriptor, then the pooled activations. The
+# descriptor is trained to keep identity and drops directions that still carry age and gender.
+FEATURE_DIM = DESCRIPTOR_DIM + POOLED_DIM
 
 ImageFaces = tuple[np.ndarray, Sequence[np.ndarray]]  # (H, W, 3) uint8 RGB, [(5, 2) landmarks, ...]
 
@@ -63,29 +70,34 @@ class FaceEmbedder:
         """The same chips as (N, size, size, 3) uint8 RGB arrays on the CPU."""
         return _to_uint8_images(self.chips(pixels, landmarks5, padding=padding, size=size))
 
-    def _forward(self, batch: torch.Tensor) -> torch.Tensor:
+    def _forward(self, batch: torch.Tensor, *, pooled: bool = False) -> torch.Tensor:
         with torch.inference_mode():
             batch = batch.to(torch.float16 if self.half else torch.float32)
-            return self.model(batch.contiguous(memory_format=self.memory_format)).float().cpu()
+            activations = self.model.pooled(batch.contiguous(memory_format=self.memory_format))
+            descriptors = self.model.fc(activations)
+            out = torch.cat([descriptors, activations], dim=1) if pooled else descriptors
+            return out.float().cpu()
 
-    def _run(self, batch: torch.Tensor) -> torch.Tensor:
+    def _run(self, batch: torch.Tensor, *, pooled: bool = False) -> torch.Tensor:
         """The network on one batch: on CPU split into up to ``workers`` sub-batches run side by side."""
+        forward = functools.partial(self._forward, pooled=pooled)
         parts = min(self.workers, len(batch) // MIN_SUB_BATCH)
         if self._pool is None or parts <= 1:
-            return self._forward(batch)
-        return torch.cat(list(self._pool.map(self._forward, torch.chunk(batch, parts))))
+            return forward(batch)
+        return torch.cat(list(self._pool.map(forward, torch.chunk(batch, parts))))
 
-    def descriptor_views(self, chips: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-        """Raw dlib descriptors (N, 128) of the chips and of their mirror images, from one batched pass."""
+    def descriptor_views(self, chips: torch.Tensor, *, pooled: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Raw dlib descriptors (N, 128) of the chips and of their mirror images, from one batched pass; with
+        ``pooled`` each row continues with the pooled activations that ``fc`` projects (N, FEATURE_DIM)."""
         plain, mirrored = [], []
         with self._threads():
             for start in range(0, len(chips), self.batch_size):
                 batch = chips[start:start + self.batch_size].to(self.device)
-                result = self._run(torch.cat([batch, batch.flip(-1)]))
+                result = self._run(torch.cat([batch, batch.flip(-1)]), pooled=pooled)
                 plain.append(result[:len(batch)])
                 mirrored.append(result[len(batch):])
         if not plain:
-            empty = np.empty((0, 128), dtype=np.float32)
+            empty = np.empty((0, FEATURE_DIM if pooled else DESCRIPTOR_DIM), dtype=np.float32)
             return empty, empty.copy()
         return torch.cat(plain).numpy(), torch.cat(mirrored).numpy()
 
@@ -103,11 +115,12 @@ class FaceEmbedder:
         return torch.cat(out).numpy()
 
     def describe(self, pixels: np.ndarray, landmarks5: Sequence[np.ndarray]) -> "FaceViews":
-        """Everything analysis needs for one image's faces: chips and both descriptor views."""
+        """Everything analysis needs for one image's faces from one network pass: chips, and per view the
+        descriptor and the pooled activations (the attribute heads' input)."""
         chips = self.chips(pixels, landmarks5)
-        plain, mirrored = self.descriptor_views(chips)
+        plain, mirrored = self.descriptor_views(chips, pooled=True)
         with self._threads():
-            return FaceViews(plain=plain, mirrored=mirrored, chips=_to_uint8_images(chips))
+            return FaceViews(features=np.stack([plain, mirrored], axis=1), chips=_to_uint8_images(chips))
 
     def embed(self, items: Sequence[ImageFaces], *, flip: bool = True) -> list[np.ndarray]:
         """Descriptors for the faces of several images in one batched pass: one (n_i, 128) array per image."""
@@ -123,9 +136,18 @@ class FaceEmbedder:
 
 @dataclass(frozen=True)
 class FaceViews:
-    plain: np.ndarray  # (N, 128) raw descriptors of the chips
-    mirrored: np.ndarray  # (N, 128) raw descriptors of the mirrored chips
+    features: np.ndarray  # (N, 2 views: chip, mirror, FEATURE_DIM): raw descriptor, then pooled activations
     chips: np.ndarray  # (N, 150, 150, 3) uint8
+
+    @property
+    def plain(self) -> np.ndarray:
+        """(N, 128) raw descriptors of the chips."""
+        return self.features[:, 0, :DESCRIPTOR_DIM]
+
+    @property
+    def mirrored(self) -> np.ndarray:
+        """(N, 128) raw descriptors of the mirrored chips."""
+        return self.features[:, 1, :DESCRIPTOR_DIM]
 
     @property
     def embeddings(self) -> np.ndarray:

@@ -82,11 +82,14 @@ class DlibFaceResNet(nn.Module):
         self.fc = fc
         self.register_buffer("mean", torch.tensor(MEAN_RGB).view(1, 3, 1, 1), persistent=False)
 
-    def forward(self, chips: torch.Tensor) -> torch.Tensor:
+    def pooled(self, chips: torch.Tensor) -> torch.Tensor:
+        """(N, 256) globally pooled activations of the last block: what ``fc`` projects to the descriptor."""
         x = (chips.to(self.stem.weight.dtype) - self.mean.to(self.stem.weight.dtype)) / INPUT_SCALE
         x = F.max_pool2d(F.relu(self.stem(x)), 3, 2)
-        x = self.blocks(x)
-        return self.fc(x.mean(dim=(2, 3)))
+        return self.blocks(x).mean(dim=(2, 3))
+
+    def forward(self, chips: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.pooled(chips))
 
     @classmethod
     def from_dlib(cls, path: Path) -> "DlibFaceResNet":

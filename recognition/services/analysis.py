@@ -54,8 +54,7 @@ def analyze_photo(*, photo: Photo) -> list[Face]:
     scale = photo_scale(photo, decoded)
     found = sorted(detect_faces(decoded.pixels), key=lambda f: f.area, reverse=True)
     views = describe_faces(decoded.pixels, found)
-    measured = compute_attributes(decoded.pixels, found, descriptors=views.plain,
-                                  mirrored_descriptors=views.mirrored) if found else None
+    measured = compute_attributes(decoded.pixels, found, features=views.features) if found else None
     faces = []
     for index, (face, chip) in enumerate(zip(found, views.chips, strict=True)):
         quality, details = face_quality(chip, face.width, face.landmarks5)

@@ -2,7 +2,7 @@
 
 Each file goes through the serving path: decode, ``find_faces`` (HOG upsampled once, landmarks of
 ``LANDMARK_POINTS``), the largest face, its aligned chip and mirror, the project's embedder's descriptor and
-pooled features of both (``face_network_features``) and the age/gender networks' outputs on both views.
+pooled activations of both (``face_network_features``) and the age/gender networks' outputs on both views.
 Results are cached in an ``.npz`` keyed by file name and landmark mode, so training and evaluation on the
 same folder describe each file once.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from beautyrec.core.images import decode_image
-from recognition.ml.attributes.network_features import FEATURE_DIM
 from recognition.ml.attributes.utkface import UtkRecord
+from recognition.ml.embedder import FEATURE_DIM
 from recognition.services.attributes import face_aux_features, face_network_features, head_inputs
 from recognition.services.detection import find_faces, landmark_points
 

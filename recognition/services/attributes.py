@@ -2,9 +2,9 @@
 
 ``compute_attributes`` is the entry point: measured attributes (skin tone, undertone, face shape, lip and
 eye colour) from the pixels and landmarks, and learned ones (age, gender) from heads on the faces' 128-D
-descriptors (computed by the project's embedder and passed in), the embedder network's pooled features
-before its last layer (``recognition.ml.attributes.network_features``, one more pass on chip and mirror)
-and the outputs of dlib-models' age and gender networks on the same faces (``recognition.ml.attributes.cydral``).
+descriptors and the embedder network's pooled activations before its last layer (both from the embedder's
+one pass on chip and mirror, passed in by analysis) and the outputs of dlib-models' age and gender networks on
+the same faces (``recognition.ml.attributes.cydral``).
 It returns one plain dict per face, ready to store as ``Face.attributes``, and the ``ModelVersion`` of the
 heads that made the learned part.
 """
@@ -21,10 +21,11 @@ from beautyrec.core.errors import InvalidInput
 from beautyrec.core.ml.runtime import cached, configure_threads, resolve_device
 from beautyrec.core.models import ModelVersion
 from beautyrec.core.registry import active_model_version, ensure_model_version, resolve_uri
-from recognition.ml.attributes import cydral, heads, network_features, white_balance
+from recognition.ml.attributes import cydral, heads, white_balance
 from recognition.ml.attributes.appearance import measure_appearance
+from recognition.ml.embedder import FEATURE_DIM
 from recognition.services.detection import FoundFace
-from recognition.services.embedding import embedder
+from recognition.services.embedding import describe_faces
 
 KIND: Final = "attribute_heads"
 SHIPPED_VERSION: Final = "utkface-mlp-v2"
@@ -70,13 +71,9 @@ def face_aux_features(pixels: np.ndarray, faces: Sequence[FoundFace]) -> np.ndar
 
 
 def face_network_features(pixels: np.ndarray, faces: Sequence[FoundFace]) -> np.ndarray:
-    """(n, 2 views, 384) descriptor and pooled features of each face's chip and its mirror (the embedder's
-    network and chips, so they equal the descriptors that ``describe_faces`` gives)."""
-    if not faces:
-        return np.zeros((0, 2, network_features.FEATURE_DIM), dtype=np.float32)
-    engine = embedder()
-    chips = engine.chips(pixels, [f.landmarks5 for f in faces])
-    return network_features.chip_and_mirror_features(engine.model, chips)
+    """(n, 2 views, FEATURE_DIM) descriptor and pooled activations of each face's chip and its mirror, as
+    analysis gets them from ``describe_faces`` (for callers that have not described the faces)."""
+    return describe_faces(pixels, faces).features
 
 
 def head_inputs(features: np.ndarray, aux: np.ndarray) -> list[np.ndarray]:
@@ -84,13 +81,13 @@ def head_inputs(features: np.ndarray, aux: np.ndarray) -> list[np.ndarray]:
     return [np.hstack([features[:, v], aux[:, v]]).astype(np.float32) for v in (0, 1)]
 
 
-def _as_descriptors(value: np.ndarray, n: int, name: str) -> np.ndarray:
+def _as_features(value: np.ndarray, n: int) -> np.ndarray:
     array = np.asarray(value, dtype=np.float32)
     if array.size == 0:
-        array = array.reshape(0, 128)
-    if array.shape != (n, 128) or not np.isfinite(array).all():
-        raise InvalidInput(f"{name} must be a finite ({n}, 128) array, got {array.shape}.",
-                           code="invalid_descriptors")
+        array = array.reshape(0, 2, FEATURE_DIM)
+    if array.shape != (n, 2, FEATURE_DIM) or not np.isfinite(array).all():
+        raise InvalidInput(f"features must be a finite ({n}, 2, {FEATURE_DIM}) array, got {array.shape}.",
+                           code="invalid_features")
     return array
 
 
@@ -102,7 +99,7 @@ def predict_age_gender(features: np.ndarray, *, aux: np.ndarray, model_version: 
     run on both views, chip and mirror, and average them.
     """
     mv = model_version or heads_model_version()
-    features = np.asarray(features, dtype=np.float32).reshape(-1, 2, network_features.FEATURE_DIM)
+    features = np.asarray(features, dtype=np.float32).reshape(-1, 2, FEATURE_DIM)
     aux = np.asarray(aux, dtype=np.float32).reshape(len(features), 2, len(cydral.FEATURES))
     if len(features) == 0:
         return [], mv
@@ -118,19 +115,11 @@ def measure_faces(pixels: np.ndarray, faces: Sequence[FoundFace]) -> list[dict[s
             for f in faces]
 
 
-def compute_attributes(pixels: np.ndarray, faces: Sequence[FoundFace], *, descriptors: np.ndarray,
-                       mirrored_descriptors: np.ndarray | None = None) -> AttributesResult:
-    """All attributes of ``faces`` (from ``find_faces(pixels)``); ``descriptors`` are their (n, 128) raw
-    descriptors in the same order and ``mirrored_descriptors`` those of the mirrored chips (without them the
-    chip's stand in). Each dict records the heads' version under ``model_version``."""
-    if len(descriptors) != len(faces):
-        raise InvalidInput(f"{len(faces)} faces but {len(descriptors)} descriptors.", code="invalid_descriptors")
-    chip = _as_descriptors(descriptors, len(faces), "descriptors")
-    mirror = chip if mirrored_descriptors is None else _as_descriptors(mirrored_descriptors, len(faces),
-                                                                       "mirrored_descriptors")
-    features = face_network_features(pixels, faces)
-    # The heads see the descriptors the caller stores and matches with (the recomputed ones equal them).
-    features[:, 0, :128], features[:, 1, :128] = chip, mirror
+def compute_attributes(pixels: np.ndarray, faces: Sequence[FoundFace], *, features: np.ndarray) -> AttributesResult:
+    """All attributes of ``faces`` (from ``find_faces(pixels)``); ``features`` are their (n, 2, FEATURE_DIM)
+    network features in the same order (``describe_faces(...).features``, the pass that also gives the
+    embeddings). Each dict records the heads' version under ``model_version``."""
+    features = _as_features(features, len(faces))
     learned, mv = predict_age_gender(features, aux=face_aux_features(pixels, faces))
     measured = measure_faces(pixels, faces)
     version = f"{mv.kind}:{mv.version}"

@@ -28,8 +28,8 @@ TOKEN = [
     error_example(400, "invalid_credentials", "Wrong username or password."),
 ]
 _MODELS = {"ok": True, "files": {
-    "attribute_heads:utkface-mlp-v1": {
-        "ok": True, "path": "/srv/beautyrec/recognition/ml/attributes/weights/attribute_heads_utkface_mlp_v1.pt"},
+    "attribute_heads:utkface-mlp-v2": {
+        "ok": True, "path": "/srv/beautyrec/recognition/ml/attributes/weights/attribute_heads_utkface_mlp_v2.pt"},
     "recognition.dlib_models": {"ok": True, "files": {"resnet": True, "mmod": True, "landmarks5": True,
                                                       "landmarks68": True}}}}
 HEALTH = [
