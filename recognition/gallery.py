@@ -53,7 +53,7 @@ class Gallery:
     def __init__(self) -> None:
         self.index = CosineIndex()
         self.seq: int | None = None
-        self.refreshed_at = 0.0  # time.monotonic() of the last refresh
+        self.refreshed_at = 0.0  # time.monotonic() when the last successful refresh began
         self._lock = threading.Lock()
 
     def _load(self, rows: list[tuple[uuid.UUID, int, bytes]]) -> None:
@@ -78,25 +78,31 @@ class Gallery:
     def refresh(self) -> int:
         """Bring the index up to date; returns how many subjects were reloaded (the whole gallery on first use)."""
         with self._lock:
-            stale = time.monotonic() - self.refreshed_at > _replay_window_seconds()
-            self.refreshed_at = time.monotonic()
-            if self.seq is None or stale:  # first use, or entries it would replay may have been pruned
-                self.rebuild()
-                return len(self.index)
-            latest = GalleryChange.objects.aggregate(seq=Max("seq"))["seq"] or 0
-            if latest < self.seq:  # the database was replaced: start again
-                self.rebuild()
-                return len(self.index)
-            changes = list(GalleryChange.objects.filter(seq__gt=self.seq).values_list("seq", "subject_id"))
-            if not changes:
-                return 0
-            changed = list({subject_id for _, subject_id in changes})
-            rows = list(self._current(gallery_subjects().filter(pk__in=changed)))
-            present = {r[0] for r in rows}
-            self.index.remove([s for s in changed if s not in present])
-            self._load(rows)
-            self.seq = max(seq for seq, _ in changes)
-            return len(changed)
+            started = time.monotonic()
+            if self.seq is None or started - self.refreshed_at > _replay_window_seconds():
+                self.rebuild()  # first use, or entries it would replay may have been pruned
+                reloaded = len(self.index)
+            else:
+                reloaded = self._replay()
+            self.refreshed_at = started  # only once it succeeded: a failed rebuild is tried again next time
+            return reloaded
+
+    def _replay(self) -> int:
+        """Apply the log entries after ``seq``; returns how many subjects were reloaded."""
+        latest = GalleryChange.objects.aggregate(seq=Max("seq"))["seq"] or 0
+        if latest < self.seq:  # the database was replaced: start again
+            self.rebuild()
+            return len(self.index)
+        changes = list(GalleryChange.objects.filter(seq__gt=self.seq).values_list("seq", "subject_id"))
+        if not changes:
+            return 0
+        changed = list({subject_id for _, subject_id in changes})
+        rows = list(self._current(gallery_subjects().filter(pk__in=changed)))
+        present = {r[0] for r in rows}
+        self.index.remove([s for s in changed if s not in present])
+        self._load(rows)
+        self.seq = max(seq for seq, _ in changes)
+        return len(changed)
 
     def search(self, query: np.ndarray, k: int, *, owner_id: int | None = None) -> list[tuple[uuid.UUID, float]]:
         self.refresh()

@@ -91,6 +91,24 @@ def test_the_log_is_pruned_and_a_worker_idle_past_the_window_rebuilds(user, sett
     assert worker.refresh() == 1 and keys(worker.search(unit(4), 1)) == [d.pk]  # within it: incremental
 
 
+
+def test_a_failed_rebuild_of_a_stale_worker_is_tried_again(user, monkeypatch):
+    a = enrolled_subject(user, "a", 1)
+    worker = Gallery()
+    worker.refresh()
+    worker.refreshed_at -= 13 * 3600  # stale: the next refresh must rebuild
+    stale_since = worker.refreshed_at
+
+    def database_down(self) -> None:
+        raise ConnectionError("database unavailable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Gallery, "rebuild", database_down)
+        with pytest.raises(ConnectionError):
+            worker.refresh()
+    assert worker.refreshed_at == stale_since  # still stale, so the next refresh rebuilds instead of replaying
+    assert worker.refresh() == 1 and keys(worker.search(unit(1), 1)) == [a.pk]
+
 def test_pruning_runs_hourly_on_the_cpu_queue():
     entry = django_settings.CELERY_BEAT_SCHEDULE["recognition-prune-gallery-changes"]
     assert (entry["task"], entry["schedule"]) == ("recognition.prune_gallery_changes", 3600.0)
