@@ -1,9 +1,5 @@
 """OpenAPI examples of the preview endpoints, from a recorded real run (``examples.json``, see its ``_source``)."""
 
-import json
-from pathlib import Path
-from typing import Any
-
 from beautyrec.core.api.examples import (
     BINARY,
     JSON,
@@ -11,11 +7,12 @@ from beautyrec.core.api.examples import (
     UPLOAD,
     error_example,
     job_examples,
+    load_recorded,
     request_examples,
     response_example,
 )
 
-RECORDED: dict[str, Any] = json.loads((Path(__file__).with_name("examples.json")).read_text())
+RECORDED = load_recorded(__file__)
 PRODUCTS_JOB = RECORDED["preview_products"]
 LOOK_JOB = RECORDED["preview_look"]
 PHOTO_ID = RECORDED["preview_detail"]["photo_id"]

@@ -1,9 +1,5 @@
 """OpenAPI examples of the recognition endpoints, from a recorded real run (``examples.json``, see its ``_source``)."""
 
-import json
-from pathlib import Path
-from typing import Any
-
 from drf_spectacular.utils import OpenApiExample
 
 from beautyrec.core.api.examples import (
@@ -11,11 +7,12 @@ from beautyrec.core.api.examples import (
     UPLOAD,
     error_example,
     job_examples,
+    load_recorded,
     request_examples,
     response_example,
 )
 
-RECORDED: dict[str, Any] = json.loads((Path(__file__).with_name("examples.json")).read_text())
+RECORDED = load_recorded(__file__)
 
 
 def _job(name: str) -> list[OpenApiExample]:

@@ -33,8 +33,7 @@ def create_subject(*, owner: AbstractBaseUser, name: str, consent: bool,
         raise _consent_required("A subject is created only with the person's consent to biometric enrollment: "
                                 "send consent: true.")
     _check_link(owner, user)
-    return Subject.objects.create(owner=owner, name=name, user=user, consent=consent,
-                                  consent_at=timezone.now() if consent else None)
+    return Subject.objects.create(owner=owner, name=name, user=user, consent=True, consent_at=timezone.now())
 
 
 def _forget_biometrics(subject: Subject) -> None:

@@ -6,6 +6,8 @@ every status.
 Example values are recorded from real runs of the service on the test fixtures, not invented.
 """
 
+import json
+from pathlib import Path
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample
@@ -16,6 +18,11 @@ BINARY = "(binary file content)"
 JSON, FORM, MULTIPART = "application/json", "application/x-www-form-urlencoded", "multipart/form-data"
 ANY_BODY = (JSON, FORM, MULTIPART)
 UPLOAD = (MULTIPART,)
+
+
+def load_recorded(module_file: str) -> dict[str, Any]:
+    """The recorded run stored as ``examples.json`` beside the app's examples module (``__file__``)."""
+    return json.loads(Path(module_file).with_name("examples.json").read_text())
 
 
 def request_examples(name: str, value: dict[str, Any] | list[Any], description: str = "",
