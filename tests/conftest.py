@@ -15,7 +15,6 @@ from beautyrec.recommender.services.model import forget_active
 from beautyrec.recommender.services.recommend import forget_catalogue
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @pytest.fixture(autouse=True)

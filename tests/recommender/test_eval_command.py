@@ -1,14 +1,13 @@
 """eval_recommender on a slice of the real Toys file: exact JSON keys, the protocol's ranking rules."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from beautyrec.recommender.ml.sequences import metrics_from_ranks, ranks_of_targets
+from tests.conftest import FIXTURES
 
 KEYS = {"HR@5", "NDCG@5", "HR@10", "NDCG@10", "HR@20", "NDCG@20"}
 
@@ -23,9 +22,8 @@ def test_ranking_removes_history_and_counts_every_other_item():
 
 
 def test_eval_command_on_real_toys_slice(tmp_path, capsys):
-    lines = (Path(settings.SHARED_DATA_DIR) / "recsys" / "Toys_and_Games.txt").read_text().splitlines()[:400]
-    dataset = tmp_path / "toys400.txt"
-    dataset.write_text("\n".join(lines) + "\n")
+    dataset = FIXTURES / "recsys" / "toys_and_games_first400.txt"  # the shared file's first 400 users
+    lines = dataset.read_text().splitlines()
     out = tmp_path / "figures.json"
     call_command("eval_recommender", "--dataset", str(dataset), "--json", str(out), "--max-epochs", "2",
                  "--knn", "0.5,10,50,0.6", "--threads", "1", "--negatives", "256")
