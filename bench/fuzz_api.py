@@ -27,6 +27,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+# The tests' 39-product sample of the shared catalogue: a server that needs products but not all of them.
+TEST_CATALOGUE = ROOT / "tests" / "fixtures" / "shared_subset"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 
@@ -97,7 +99,7 @@ def main() -> int:
                "OMP_NUM_THREADS": "1", "LOG_LEVEL": "WARNING"}
         manage(env, "migrate", "--noinput")
         manage(env, "demo_setup")
-        manage(env, "load_demo_catalog")
+        manage(env, "load_demo_catalog", "--source", str(TEST_CATALOGUE))
         token = manage(env, "demo_setup", "--print-token", "demo").strip().splitlines()[-1]
         port = free_port()
         server = subprocess.Popen(

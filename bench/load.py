@@ -27,7 +27,7 @@ from pathlib import Path
 
 import redis
 import requests
-from fuzz_api import manage  # bench/ is on sys.path when a bench script runs
+from fuzz_api import TEST_CATALOGUE, manage  # bench/ is on sys.path when a bench script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 FACES = sorted((ROOT / "tests" / "fixtures" / "faces").glob("*.jpg"))
@@ -194,7 +194,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="beautyrec-load-") as tmp:
         try:
             if args.start:
-                catalogue = ROOT / "tests" / "fixtures" / "shared_subset" if args.short else None
+                catalogue = TEST_CATALOGUE if args.short else None
                 base, token, broker, processes = start_stack(args.port, Path(tmp), catalogue)
             else:
                 if not (args.url and args.token):
