@@ -12,6 +12,7 @@ TRYON_KEYS = {"lip_de2000_mean", "lip_de2000_p95", "outside_mask_max_abs_diff", 
               "lip_mask_iou", "ms_per_render", "faces"}
 
 
+@pytest.mark.django_db
 def test_eval_tryon_writes_the_issue_keys(tmp_path):
     out = tmp_path / "tryon.json"
     call_command("eval_tryon", images=MAKEUP / "images", segs=MAKEUP / "segs", json=out)

@@ -9,6 +9,9 @@ from django.core.management import CommandError, call_command
 
 from tests.recognition.conftest import BLAIR, POWELL, SERENA
 
+# The commands check that the database is migrated before they run.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def lfw_dir(tmp_path):

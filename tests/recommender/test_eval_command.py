@@ -9,6 +9,9 @@ from django.core.management import CommandError, call_command
 from beautyrec.recommender.ml.sequences import metrics_from_ranks, ranks_of_targets
 from tests.conftest import FIXTURES
 
+# The commands check that the database is migrated before they run.
+pytestmark = pytest.mark.django_db
+
 KEYS = {"HR@5", "NDCG@5", "HR@10", "NDCG@10", "HR@20", "NDCG@20"}
 
 

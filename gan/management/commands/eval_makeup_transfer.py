@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
+from beautyrec.core.management.base import EvaluationCommand
 from gan.ml import renderer
 from gan.ml.analytic import analytic_look
 from gan.services.evaluation import evaluate_transfer, face_crop, image_files, load_faces, save_panel
@@ -28,7 +29,7 @@ def analytic(image: np.ndarray, landmarks: np.ndarray, reference: np.ndarray,
     return renderer.render(image, landmarks, analytic_look(reference, reference_landmarks, image, landmarks)).image
 
 
-class Command(BaseCommand):
+class Command(EvaluationCommand):
     help = __doc__
 
     def add_arguments(self, parser: CommandParser) -> None:

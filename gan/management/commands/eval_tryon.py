@@ -11,13 +11,14 @@ import json
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
+from beautyrec.core.management.base import EvaluationCommand
 from gan.services.evaluation import evaluate_tryon, image_files, load_faces, save_panel, tryon_panel_rows
 
 
-class Command(BaseCommand):
+class Command(EvaluationCommand):
     help = __doc__
 
     def add_arguments(self, parser: CommandParser) -> None:

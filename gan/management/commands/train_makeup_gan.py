@@ -10,14 +10,15 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from tqdm import tqdm
 
+from beautyrec.core.management.base import TrainingCommand
 from gan.ml.training import TrainConfig
 from gan.services.makeup_gan import run_training
 
 
-class Command(BaseCommand):
+class Command(TrainingCommand):
     help = __doc__
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from beautyrec.core.management.base import EvaluationCommand
 from beautyrec.core.registry import record_evaluation
 from recognition.ml.attributes import metrics
 from recognition.ml.attributes.utkface import scan
@@ -24,7 +25,8 @@ from recognition.services.attribute_datasets import describe_records
 from recognition.services.attributes import heads_model_version, predict_age_gender
 
 
-class Command(BaseCommand):
+class Command(EvaluationCommand):
+    recording_options = ("record",)
     help = "Age MAE and gender accuracy (all ages, adults, per group) on UTKFace-style files."
 
     def add_arguments(self, parser) -> None:

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
+from beautyrec.core.management.base import EvaluationCommand
 from recognition.ml.index import CosineIndex
 from recognition.services.evaluation import embed_files, rate_at_false_rate
 
@@ -35,7 +36,7 @@ def read_labels(path: Path) -> dict[str, list[str]]:
     return {identity: sorted(files) for identity, files in images.items()}
 
 
-class Command(BaseCommand):
+class Command(EvaluationCommand):
     help = __doc__
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
+from beautyrec.core.management.base import EvaluationCommand
 from beautyrec.core.registry import record_evaluation
 from recognition.services.embedding import embedding_model_version
 from recognition.services.evaluation import embed_files, rate_at_false_rate, ten_fold_accuracy
@@ -47,7 +48,8 @@ def image_path(images: Path, name: str, number: int) -> Path:
     return images / name / f"{name}_{number:04d}.jpg"
 
 
-class Command(BaseCommand):
+class Command(EvaluationCommand):
+    recording_options = ("record",)
     help = __doc__
 
     def add_arguments(self, parser: CommandParser) -> None:

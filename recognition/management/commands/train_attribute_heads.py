@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from beautyrec.core.management.base import TrainingCommand
 from beautyrec.core.ml.runtime import configure_threads, resolve_device
 from beautyrec.core.registry import register_model_version, resolve_uri
 from recognition.ml.attributes import heads, metrics, training
@@ -26,7 +27,7 @@ from recognition.services.attribute_datasets import describe_records
 from recognition.services.attributes import KIND, SHIPPED_URI, SHIPPED_VERSION
 
 
-class Command(BaseCommand):
+class Command(TrainingCommand):
     help = "Train the age/gender attribute heads on UTKFace-style files (validation split held out)."
 
     def add_arguments(self, parser) -> None:

@@ -12,15 +12,16 @@ import json
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from beautyrec.core.management.base import EvaluationCommand
 from beautyrec.core.ml.runtime import configure_threads
 from beautyrec.recommender.ml.benchmark import run_benchmark
 from beautyrec.recommender.ml.sasrec import SasRecConfig
 from beautyrec.recommender.ml.sequences import KnnParams, load_sequences
 
 
-class Command(BaseCommand):
+class Command(EvaluationCommand):
     help = "Full-ranking leave-one-out evaluation: model vs popularity vs item-kNN (HR/NDCG@5/10/20)."
 
     def add_arguments(self, parser) -> None:

@@ -10,14 +10,13 @@ import json
 import shlex
 import sys
 
-from django.core.management.base import BaseCommand
-
+from beautyrec.core.management.base import TrainingCommand
 from beautyrec.core.ml.runtime import configure_threads
 from beautyrec.core.progress import percent_bar
 from beautyrec.recommender.services.training import train_recommender_model
 
 
-class Command(BaseCommand):
+class Command(TrainingCommand):
     help = "Train sources, sequence model and re-ranker on all interactions; register and activate the version."
 
     def add_arguments(self, parser) -> None:
