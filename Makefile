@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/beautyrec
 TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15
 
-.PHONY: install browser-deps run test lint test-unit test-integration worker-gpu worker-cpu clean
+.PHONY: install browser-deps run test lint test-unit test-backends test-integration worker-gpu worker-cpu clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,12 +30,16 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 test-unit: install browser-deps
-	$(PY) -m pytest -m "not integration"
+	$(PY) -m pytest -m "not integration and not backends"
+
+# pgvector gallery and S3 storage: starts its own PostgreSQL (pgvector) and S3 server on loopback.
+test-backends: install
+	$(PY) -m pytest -m backends
 
 test-integration: install browser-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(PY) -m pytest -m integration
 
-test: lint test-unit test-integration
+test: lint test-unit test-backends test-integration
 
 worker-gpu: install
 	$(VENV)/bin/celery -A beautyrec worker -Q gpu --concurrency 1 --prefetch-multiplier 1 -n gpu@%h -l info

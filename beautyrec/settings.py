@@ -89,6 +89,49 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Past one machine: where the gallery and the files live --------------------------------------
+# The 1:N gallery: "memory" is each worker's exact in-memory index (the embedded default); "pgvector" keeps
+# templates and enrolled embeddings in PostgreSQL (the vector extension, an HNSW index), shared by every
+# machine, so an enrollment or an erasure is seen everywhere the moment it commits.
+GALLERY_BACKEND = env.str("GALLERY_BACKEND", default="memory")
+if GALLERY_BACKEND not in {"memory", "pgvector"}:
+    raise ImproperlyConfigured(f"GALLERY_BACKEND must be memory or pgvector, not {GALLERY_BACKEND!r}")
+if GALLERY_BACKEND == "pgvector":
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("GALLERY_BACKEND=pgvector needs DATABASE_URL=postgres://... (with pgvector)")
+    INSTALLED_APPS.append("recognition.vectorstore")
+# HNSW search breadth per query (pgvector's hnsw.ef_search); recall@10 against exact search is in the README.
+GALLERY_EF_SEARCH = env.int("GALLERY_EF_SEARCH", default=400)
+
+# Photos, previews and imported files (the default storage), and model files (the "models" storage): local
+# folders (MEDIA_ROOT, MODEL_ROOT) by default, or an S3-compatible bucket with STORAGE_BACKEND=s3. Objects are
+# private (no ACL is sent, so the bucket's private default holds) and reach clients only through the
+# owner-only API views.
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+if STORAGE_BACKEND not in {"local", "s3"}:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
+STORAGES: dict[str, dict] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if STORAGE_BACKEND == "s3":
+    _s3_options = {
+        "bucket_name": env.str("S3_BUCKET", default=""),
+        "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("S3_REGION", default="") or None,
+        # Empty keys leave boto3 to its own chain (instance role, AWS_* variables, ~/.aws).
+        "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    if not _s3_options["bucket_name"]:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a non-AWS store)")
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3_options,
+                                                                                   "location": "media"}}
+    STORAGES["models"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3_options,
+                                                                                  "location": "models"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -109,7 +152,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-# Trained model files (attribute heads, GAN checkpoints, recommender versions) live here, out of git.
+# Trained model files (attribute heads, GAN checkpoints, recommender versions) live here, out of git; with
+# STORAGE_BACKEND=s3 they are kept in the bucket and this folder is each machine's local copy of them.
 MODEL_ROOT = env.path("MODEL_ROOT", default=str(VAR_DIR / "models"))
 # Public research data used by demo set-up, evaluation commands and benchmarks (never shipped).
 SHARED_DATA_DIR = env.path("SHARED_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data"))

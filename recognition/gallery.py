@@ -8,6 +8,9 @@ The sequence is read before the rows it covers, so a change racing a rebuild is 
 The log is pruned (``prune_gallery_changes``, a beat task) of entries older than
 ``GALLERY_CHANGE_RETENTION_HOURS``. A worker that has not refreshed for half that time rebuilds instead of
 replaying, so it never replays a log with entries missing.
+
+With ``GALLERY_BACKEND=pgvector`` none of this runs: the gallery is a table every machine reads
+(``recognition.vectorstore``), written in the same transaction as the subjects.
 """
 
 import threading
@@ -31,6 +34,13 @@ LOAD_CHUNK = 20_000
 
 
 def record_gallery_change(subject_ids: list[uuid.UUID] | list[str]) -> None:
+    """Called in the transaction that changed the subjects: logs them for the workers' indexes to replay, or
+    with ``GALLERY_BACKEND=pgvector`` writes their rows of the shared vector table (no log there)."""
+    if settings.GALLERY_BACKEND == "pgvector":
+        from recognition.vectorstore.services import sync_subjects  # installed with that backend only
+
+        sync_subjects(subject_ids)
+        return
     GalleryChange.objects.bulk_create([GalleryChange(subject_id=s) for s in subject_ids])
 
 
@@ -115,5 +125,10 @@ class Gallery:
 
 
 def gallery() -> Gallery:
-    """This process's gallery index (built lazily after fork, like the models)."""
+    """This process's gallery index (built lazily after fork, like the models), or the shared PostgreSQL table
+    with ``GALLERY_BACKEND=pgvector`` (same ``search`` and ``size``)."""
+    if settings.GALLERY_BACKEND == "pgvector":
+        from recognition.vectorstore.services import VectorGallery
+
+        return VectorGallery()  # type: ignore[return-value]
     return cached(("recognition-gallery",), Gallery)

@@ -3,6 +3,11 @@
 URIs are ``pkg:<package>/<relative path>`` for files shipped inside an installed package (dlib's models
 from ``face_recognition_models``, default checkpoints shipped in this repository's packages), or a path
 relative to ``MODEL_ROOT`` for files trained here.
+
+With ``STORAGE_BACKEND=s3`` the files trained here also live in the "models" storage (the bucket), so every
+machine serves the same versions: registering uploads them, and resolving a URI whose file this machine lacks
+downloads it into ``MODEL_ROOT`` first. A URI of the form ``kind/version/file`` names a version folder (the
+recommender keeps several files in one), which travels whole; any other URI is a single file.
 """
 
 import hashlib
@@ -11,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +38,51 @@ def resolve_uri(uri: str) -> Path:
         package, _, relative = uri[4:].partition("/")
         return package_dir(package) / relative
     path = Path(uri)
-    return path if path.is_absolute() else Path(settings.MODEL_ROOT) / path
+    if path.is_absolute():
+        return path
+    local = Path(settings.MODEL_ROOT) / path
+    if not local.exists() and _shared_models():
+        _download(uri)
+    return local
+
+
+def _shared_models() -> bool:
+    return "models" in settings.STORAGES
+
+
+def _shared_names(uri: str) -> list[str]:
+    """The storage names that make up this URI's version: its folder's files for ``kind/version/file``."""
+    parts = Path(uri).parts
+    if len(parts) < 3:
+        return [uri]
+    folder = Path(settings.MODEL_ROOT) / Path(*parts[:-1])
+    return [str(Path(*parts[:-1], f.name)) for f in sorted(folder.iterdir()) if f.is_file()]
+
+
+def _upload(uri: str) -> None:
+    storage = storages["models"]
+    for name in _shared_names(uri):
+        storage.delete(name)  # a re-registered version replaces its file rather than getting a new name
+        with (Path(settings.MODEL_ROOT) / name).open("rb") as fh:
+            storage.save(name, File(fh))
+
+
+def _download(uri: str) -> None:
+    storage = storages["models"]
+    parts = Path(uri).parts
+    if len(parts) >= 3:
+        folder = str(Path(*parts[:-1]))
+        names = [f"{folder}/{f}" for f in storage.listdir(folder)[1]]
+    else:
+        names = [uri] if storage.exists(uri) else []
+    for name in names:
+        target = Path(settings.MODEL_ROOT) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        with storage.open(name, "rb") as src, partial.open("wb") as dst:
+            for block in iter(lambda src=src: src.read(1 << 20), b""):
+                dst.write(block)
+        partial.replace(target)  # another process loading the same file never sees half of it
 
 
 def file_sha256(path: Path) -> str:
@@ -49,6 +100,8 @@ def register_model_version(
     """Record (or update) a model file; optionally make it the active version of its kind."""
     path = resolve_uri(uri)
     sha = file_sha256(path) if path.is_file() else ""
+    if sha and _shared_models() and not uri.startswith("pkg:") and not Path(uri).is_absolute():
+        _upload(uri)
     with transaction.atomic():
         mv, _ = ModelVersion.objects.update_or_create(
             kind=kind, version=version,

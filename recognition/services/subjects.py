@@ -51,13 +51,15 @@ def update_subject(*, actor: AbstractBaseUser, subject: Subject, fields: dict) -
         subject.user = fields["user"]
     if "name" in fields:
         subject.name = fields["name"]
+    withdrawn = "consent" in fields and subject.consent and not fields["consent"]
     if "consent" in fields and fields["consent"] != subject.consent:
         subject.consent = fields["consent"]
         subject.consent_at = timezone.now() if subject.consent else None
-        if not subject.consent:
+        if withdrawn:
             _forget_biometrics(subject)
-            record_gallery_change([subject.pk])
     subject.save()
+    if withdrawn:
+        record_gallery_change([subject.pk])  # after the save: the pgvector backend reads the saved row
     return subject
 
 

@@ -3,11 +3,11 @@ looks, reference looks, per-item progress, ownership, deletion, retention, erasu
 
 import io
 import json
-import os
 from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -147,31 +147,34 @@ def test_others_see_nothing(client_alice, client_bob, photo_id):
 
 def test_delete_removes_the_files(client_alice, photo_id, settings):
     preview = Preview.objects.get()
-    path = PreviewImage.objects.get(preview=preview).file.path
+    name = PreviewImage.objects.get(preview=preview).file.name
+    assert default_storage.exists(name)
     assert client_alice.delete(f"{API}{preview.pk}/").status_code == 204
     assert not Preview.objects.exists()
-    assert not os.path.exists(path)
+    assert not default_storage.exists(name)
     assert_error(client_alice.get(f"{API}{preview.pk}/images/0/"), 404, "preview_not_found")
 
 
 def test_previews_expire(client_alice, photo_id, settings):
     preview = Preview.objects.get()
-    path = preview.images.get().file.path
+    name = preview.images.get().file.name
+    assert default_storage.exists(name)
     assert previews.purge_expired(timezone.now()) == 0
     # Past the retention the preview is hidden at once and deleted with its file by the beat task.
     Preview.objects.filter(pk=preview.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert_error(client_alice.get(f"{API}{preview.pk}/"), 404, "preview_not_found")
     assert purge_expired_previews() == 1
-    assert not Preview.objects.exists() and not os.path.exists(path)
+    assert not Preview.objects.exists() and not default_storage.exists(name)
     assert "gan.purge_expired_previews" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
 
 
 def test_erasure_deletes_previews(client_alice, photo_id):
-    path = PreviewImage.objects.get().file.path
+    name = PreviewImage.objects.get().file.name
+    assert default_storage.exists(name)
     response = client_alice.delete("/api/v1/me/biometrics/")
     assert response.status_code == 200, response.content
     assert response.json()["previews"] == 1
-    assert not Preview.objects.exists() and not os.path.exists(path)
+    assert not Preview.objects.exists() and not default_storage.exists(name)
     assert not Job.objects.filter(kind="preview").exists()
 
 
