@@ -10,6 +10,13 @@ operation, errors (any non-2xx answer or failed or unfinished job) and the broke
     # start everything here (gunicorn + a gpu and a cpu worker) on $DATABASE_URL and $CELERY_BROKER_URL:
     python bench/load.py --start --clients 20 --duration 60
     python bench/load.py --start --short      # CI: 4 clients for 10 s
+    # many machines: 2 web servers (own ports, clients spread over them) and 2 gpu workers, vs 1 + 1:
+    python bench/load.py --start --web 2 --gpu 2 --clients 20 --duration 60
+
+``--web N`` starts N gunicorn servers (2 processes x 12 threads each, on their own ports, as N web machines;
+client i talks to server i mod N) and ``--gpu M`` M gpu workers (concurrency 1 each), with their own
+MEDIA_ROOT each: give STORAGE_BACKEND=s3 (and GALLERY_BACKEND=pgvector) in the environment so they share
+files through the bucket, as separate machines must.
 """
 
 import argparse
@@ -80,7 +87,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] if ordered else float("nan")
 
 
-def run_load(base: str, token: str, clients: int, duration: float, wait: float, broker: str | None) -> dict:
+def run_load(bases: list[str], token: str, clients: int, duration: float, wait: float, broker: str | None) -> dict:
     samples: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
     depths: dict[str, list[int]] = defaultdict(list)
@@ -88,7 +95,7 @@ def run_load(base: str, token: str, clients: int, duration: float, wait: float, 
     started = time.monotonic()
 
     def client_loop(index: int) -> None:
-        client = Client(base, token, wait)
+        client = Client(bases[index % len(bases)], token, wait)
         for n in itertools.count(index):
             if time.monotonic() - started >= duration:
                 return
@@ -119,7 +126,7 @@ def run_load(base: str, token: str, clients: int, duration: float, wait: float, 
     stop.set()
     done = sum(len(v) for v in samples.values())
     report = {
-        "clients": clients, "duration_s": round(elapsed, 1), "completed": done,
+        "web_servers": len(bases), "clients": clients, "duration_s": round(elapsed, 1), "completed": done,
         "throughput_per_s": round(done / elapsed, 2), "errors": sum(len(v) for v in errors.values()),
         "operations": {op: {"n": len(v), "errors": len(errors[op]),
                             **{f"p{q}_ms": round(percentile(v, q) * 1000) for q in (50, 95, 99)}}
@@ -133,12 +140,20 @@ def run_load(base: str, token: str, clients: int, duration: float, wait: float, 
     return report
 
 
-def start_stack(port: int, logs: Path, catalogue: Path | None) -> tuple[str, str, str, list[subprocess.Popen]]:
-    """gunicorn (2 processes x 12 threads) + a gpu worker + a cpu worker on $DATABASE_URL / $CELERY_BROKER_URL."""
+def start_stack(port: int, logs: Path, catalogue: Path | None, web: int = 1,
+                gpu: int = 1) -> tuple[list[str], str, str, list[subprocess.Popen]]:
+    """``web`` gunicorn servers (2 processes x 12 threads each) + ``gpu`` gpu workers + a cpu worker on
+    $DATABASE_URL / $CELERY_BROKER_URL; returns the servers' base URLs, the token, the broker, the processes."""
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("CELERY_BROKER_URL"):
         raise SystemExit("--start needs DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://...")
     env = {**os.environ, "THROTTLE_USER": "1000000/min", "OMP_NUM_THREADS": "1", "ML_NUM_THREADS": "1",
            "LOG_LEVEL": "WARNING", "MEDIA_ROOT": str(logs / "media")}
+    shared_disk = env.get("STORAGE_BACKEND", "local") == "local"
+
+    def own(name: str) -> dict[str, str]:
+        """A machine's environment: its own media folder unless the files are local (then all share one)."""
+        return env if shared_disk else {**env, "MEDIA_ROOT": str(logs / name / "media"),
+                                        "MODEL_ROOT": str(logs / name / "models")}
     manage(env, "migrate", "--noinput")
     manage(env, "demo_setup")
     manage(env, "load_demo_catalog", *(["--source", str(catalogue)] if catalogue else []))
@@ -149,30 +164,37 @@ def start_stack(port: int, logs: Path, catalogue: Path | None) -> tuple[str, str
               "-l", "warning"]
     processes = [
         subprocess.Popen([*celery, "-Q", "gpu", "--concurrency", "1", "--prefetch-multiplier", "1", "-n",
-                          f"load-gpu-{os.getpid()}@%h"], env=env, stdout=open(logs / "gpu.log", "w"),  # noqa: SIM115
-                         stderr=subprocess.STDOUT),
-        subprocess.Popen([*celery, "-Q", "cpu", "--concurrency", "1", "-n", f"load-cpu-{os.getpid()}@%h"], env=env,
-                         stdout=open(logs / "cpu.log", "w"), stderr=subprocess.STDOUT),  # noqa: SIM115
-        subprocess.Popen([sys.executable, "-m", "gunicorn", "beautyrec.wsgi", "-w", "2", "--threads", "12", "-b",
-                          f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=open(logs / "web.log", "w"),  # noqa: SIM115
-                         stderr=subprocess.STDOUT),
+                          f"load-gpu{n}-{os.getpid()}@%h"], env=own(f"gpu{n}"),
+                         stdout=open(logs / f"gpu{n}.log", "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+        for n in range(gpu)
     ]
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/api/v1/products/", headers={"Authorization": f"Token {token}"},
-                            timeout=10).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
-    # One analyze and one preview first, so the workers load their models before the clock starts.
-    warm = Client(base, token, wait=60)
-    for op in ("analyze", "preview"):
-        ok, error = warm.run(op, 0)
-        if not ok:
-            raise SystemExit(f"warm-up {op} failed: {error} (logs in {logs})")
-    return base, token, broker, processes
+    processes.append(subprocess.Popen([*celery, "-Q", "cpu", "--concurrency", "1", "-n",
+                                       f"load-cpu-{os.getpid()}@%h"], env=own("cpu"),
+                                      stdout=open(logs / "cpu.log", "w"), stderr=subprocess.STDOUT))  # noqa: SIM115
+    bases = [f"http://127.0.0.1:{port + n}" for n in range(web)]
+    processes += [
+        subprocess.Popen([sys.executable, "-m", "gunicorn", "beautyrec.wsgi", "-w", "2", "--threads", "12", "-b",
+                          base.removeprefix("http://")], cwd=ROOT, env=own(f"web{n}"),
+                         stdout=open(logs / f"web{n}.log", "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+        for n, base in enumerate(bases)
+    ]
+    for base in bases:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/api/v1/products/", headers={"Authorization": f"Token {token}"},
+                                timeout=10).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+    # Analyzes and previews first, so every worker loads its models before the clock starts.
+    for n in range(gpu):
+        warm = Client(bases[n % web], token, wait=60)
+        for op in ("analyze", "preview"):
+            ok, error = warm.run(op, n)
+            if not ok:
+                raise SystemExit(f"warm-up {op} failed: {error} (logs in {logs})")
+    return bases, token, broker, processes
 
 
 def main() -> int:
@@ -185,7 +207,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--wait", type=float, default=30.0, help="?wait= seconds on job requests")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8765, help="first port (--web N uses N from here)")
+    parser.add_argument("--web", type=int, default=1, help="gunicorn servers to start (with --start)")
+    parser.add_argument("--gpu", type=int, default=1, help="gpu workers to start (with --start)")
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args()
     if args.short:
@@ -195,17 +219,18 @@ def main() -> int:
         try:
             if args.start:
                 catalogue = TEST_CATALOGUE if args.short else None
-                base, token, broker, processes = start_stack(args.port, Path(tmp), catalogue)
+                bases, token, broker, processes = start_stack(args.port, Path(tmp), catalogue, args.web, args.gpu)
             else:
                 if not (args.url and args.token):
                     parser.error("give --url and --token, or --start")
-                base, token, broker = args.url.rstrip("/"), args.token, args.broker
-            report = run_load(base, token, args.clients, args.duration, args.wait, broker)
+                bases, token, broker = [args.url.rstrip("/")], args.token, args.broker
+            report = run_load(bases, token, args.clients, args.duration, args.wait, broker)
         finally:
             for proc in processes:
                 proc.terminate()
             for proc in processes:
                 proc.wait(timeout=30)
+    report["gpu_workers"] = args.gpu if args.start else None
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
