@@ -4,8 +4,11 @@ The vector rows are written with the subjects (enroll, withdraw, delete, erase) 
 the whole-gallery search walks the HNSW index, one owner's small gallery is scanned exactly.
 """
 
+from importlib import import_module
+
 import numpy as np
 import pytest
+from django.apps import apps
 from django.db import connection, transaction
 
 from recognition.gallery import gallery
@@ -55,3 +58,15 @@ def test_the_whole_gallery_walks_the_hnsw_index(client_alice, post_job):
     owner = Subject.objects.get(pk=subject).owner_id
     hits = gallery().search(np.frombuffer(Subject.objects.get(pk=subject).template, "<f4"), 5, owner_id=owner)
     assert [str(h[0]) for h in hits] == [subject] and hits[0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_switching_an_existing_gallery_to_pgvector_copies_it(client_alice, post_job):
+    subject = new_subject(client_alice, "Tony")
+    face = enroll(client_alice, post_job, subject, {"image": upload(BLAIR[0])})["face_id"]
+    SubjectTemplate.objects.all().delete()  # as a database migrated while GALLERY_BACKEND was memory
+    FaceEmbedding.objects.all().delete()
+    copy = import_module("recognition.vectorstore.migrations.0002_copy_existing_gallery")
+    copy.copy_gallery(apps, None)
+    assert np.allclose(SubjectTemplate.objects.get(subject_id=subject).embedding,
+                       embedding_from_bytes(Subject.objects.get(pk=subject).template), atol=1e-6)
+    assert list(FaceEmbedding.objects.values_list("face_id", flat=True)) == [face]
