@@ -45,9 +45,6 @@ class VectorGallery:
         rows = SubjectTemplate.objects.filter(model_version=embedding_model_version())
         return rows if owner_id is None else rows.filter(owner_id=owner_id)
 
-    def refresh(self) -> int:
-        return 0
-
     def search(self, query: np.ndarray, k: int, *, owner_id: int | None = None) -> list[tuple[uuid.UUID, float]]:
         where, params = "model_version_id = %s", (embedding_model_version().pk,)
         exact = False
