@@ -181,13 +181,16 @@ def brand_aliases(brands: Iterable[str]) -> dict[str, str]:
     return aliases
 
 
-def parse_query(q: str, *, brands: Iterable[str] = ()) -> ParsedQuery:
-    """Parse ``q`` (at most MAX_QUERY_LENGTH characters) against the vocabulary and the catalogue's brands."""
+def parse_query(q: str, *, brands: Iterable[str] = (), aliases: dict[str, str] | None = None) -> ParsedQuery:
+    """Parse ``q`` (at most MAX_QUERY_LENGTH characters) against the vocabulary and the catalogue's brands
+    (``aliases`` as made by ``brand_aliases``, cached by the caller, or else made from ``brands``)."""
     check_length(q)
     parsed = ParsedQuery(text=q)
     text = normalise(q)
     text = _take_prices(parsed, text)
-    phrases = {**VOCABULARY, **{alias: ("brand", brand) for alias, brand in brand_aliases(brands).items()}}
+    if aliases is None:
+        aliases = brand_aliases(brands)
+    phrases = {**VOCABULARY, **{alias: ("brand", brand) for alias, brand in aliases.items()}}
     tokens = _split_hyphens(text.replace("$", " ").split(), phrases)
     longest = max((len(p.split()) for p in phrases), default=1)
     i = 0
