@@ -3,6 +3,7 @@
 import pytest
 
 from beautyrec.recommender.models import Product
+from beautyrec.recommender.services.catalog import import_catalog, rows_to_csv
 from beautyrec.recommender.services.demo_catalog import demo_rows
 from beautyrec.recommender.services.query import MAX_QUERY_LENGTH
 from tests.core.test_api_basics import assert_error
@@ -81,6 +82,26 @@ def test_a_brand_shows_its_lines_and_the_face_still_picks_the_shade(client_alice
     shades = Product.objects.filter(brand="MAKE UP FOR EVER")
     closest = min(shades, key=lambda p: delta_e(skin, p))
     assert result["product"]["id"] == closest.id
+
+
+def test_the_words_choose_the_line_and_the_face_the_shade_within_it(client_alice, user):
+    face = analyse_selfie(user, SERENA)
+    skin = face.attributes["skin"]["lab"]
+    # The brand's closest shade to this skin is in its Stick line; the Weightless line has only light shades.
+    lines = {"Weightless Foundation": ("#f1c27d", "#ffdbac"),
+             "Stick Foundation": ("#8d5524", "#c68642", "#e0ac69", "#f1c27d", "#ffdbac")}
+    rows = [{"sku": f"{line[:3]}-{i}", "brand": "Testbrand", "name": line, "category": "foundation",
+             "shade_name": f"{line} {i}", "shade_hex": hex_, "price": "20"}
+            for line, shades in lines.items() for i, hex_ in enumerate(shades)]
+    import_catalog(content=rows_to_csv(rows), filename="lines.csv")
+    closest = min(Product.objects.all(), key=lambda p: delta_e(skin, p))
+    assert closest.name == "Stick Foundation"
+    body = ask(client_alice, "weightless foundation")
+    top = body["results"][0]["product"]
+    assert top["name"] == "Weightless Foundation"
+    weightless = Product.objects.filter(name="Weightless Foundation")
+    assert top["id"] == min(weightless, key=lambda p: delta_e(skin, p)).id  # the line's closest shade
+    assert body["results"][0]["reasons"][0] == 'matches "foundation", "weightless"'
 
 
 def test_no_query_means_a_null_query_object(client_alice, catalogue):

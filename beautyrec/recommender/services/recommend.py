@@ -139,8 +139,11 @@ def recommend(*, user: Any, k: int = 10, category: str | None = None, q: str | N
         top = relevance.max()
         relevance = relevance / top if top > 0 else None
     ranking = rank_rows(cat, rows, profile=profile, history=history, model=model, text=relevance)
-    group = text.index.line_code if text is not None and text.parsed.brands else None
-    chosen = apply_business_rules(cat, ranking, k=k, group=group)
+    # With words to match or a brand asked for, the one-shade rule is per product line: a brand's closest shade
+    # in another line would not match the words, and one brand's lines are then all wanted.
+    by_line = text is not None and bool(text.terms or text.parsed.brands)
+    chosen = apply_business_rules(cat, ranking, k=k, group=text.index.line_code if by_line else None,
+                                  per_brand=k if text is not None and text.parsed.brands else None)
     products = Product.objects.in_bulk([int(cat.ids[ranking.rows[i]]) for i, _ in chosen])
     results = []
     for i, score in chosen:
@@ -214,7 +217,7 @@ def closest_in_brand(cat: Catalogue, ranking: Ranking, group: np.ndarray | None 
                      ) -> dict[tuple[int, int], int]:
     """(brand code, category code) -> position of that brand's closest skin-matched shade (all rows, not only
     the candidates: the shown shade must be the best of the brand's range). ``group`` replaces the brand codes
-    (product line codes when the shopper asked for a brand)."""
+    (product line codes for a text query)."""
     de = ranking.raw["delta_e"]
     measured = np.flatnonzero(~np.isnan(de))
     if not len(measured):
@@ -229,13 +232,13 @@ def closest_in_brand(cat: Catalogue, ranking: Ranking, group: np.ndarray | None 
                     winners.tolist(), strict=True))
 
 
-def apply_business_rules(cat: Catalogue, ranking: Ranking, *, k: int, group: np.ndarray | None = None
-                         ) -> list[tuple[int, float]]:
+def apply_business_rules(cat: Catalogue, ranking: Ranking, *, k: int, group: np.ndarray | None = None,
+                         per_brand: int | None = None) -> list[tuple[int, float]]:
     """Diversity: one shade per brand for skin-matched products (that brand's closest shade when the skin is
-    known), at most ceil(k/3) products per brand overall, and colour shades at least MIN_SHADE_SPACING_DE apart.
-    With ``group`` (product line codes, when a brand was asked for) the one-shade rule is per line and the brand
-    cap is lifted. Returns (position, score) pairs."""
-    per_brand_cap = max(1, math.ceil(k / 3)) if group is None else k
+    known), at most ceil(k/3) products per brand overall (``per_brand`` instead when given), and colour shades at
+    least MIN_SHADE_SPACING_DE apart. With ``group`` (product line codes) the one-shade rule is per line.
+    Returns (position, score) pairs."""
+    per_brand_cap = per_brand or max(1, math.ceil(k / 3))
     codes = cat.brand_code if group is None else group
     best_base = closest_in_brand(cat, ranking, group)
     chosen: list[tuple[int, float]] = []
