@@ -83,8 +83,8 @@ def embed_files_plain_dlib(paths: Sequence[Path], *,
             missing[k] = True
         else:
             embeddings[k] = descriptor
-        if (on_batch and (k + 1) % BATCH_IMAGES == 0) or k + 1 == len(paths):
-            on_batch(BATCH_IMAGES if (k + 1) % BATCH_IMAGES == 0 else (k + 1) % BATCH_IMAGES)
+        if on_batch and ((k + 1) % BATCH_IMAGES == 0 or k + 1 == len(paths)):
+            on_batch((k % BATCH_IMAGES) + 1)
     return EmbeddedFiles(embeddings, missing, time.perf_counter() - started)
 
 
