@@ -194,10 +194,11 @@ RECOGNITION_MIN_FACE_PX = env.int("RECOGNITION_MIN_FACE_PX", default=40)
 # heavy blur (2% of the image width and more) bottoms out at 0.07-0.08.
 RECOGNITION_MIN_SHARPNESS = env.float("RECOGNITION_MIN_SHARPNESS", default=0.1)
 # Cosine similarity at or above which two faces are called the same person (1:1 verify): the most accurate
-# cut on LFW View 1. Identification compares a face with a whole gallery, so it keeps false matches down with
-# a stricter cut: the one where 0.1% of LFW View 1 different-person pairs pass. See README.
+# cut on LFW View 1. Identification compares a face with a whole gallery and decides on the AS-normalised
+# score (recognition.services.cohort), with a stricter cut: the normalised score that 0.1% of LFW View 1
+# different-person pairs reach. See README.
 RECOGNITION_MATCH_THRESHOLD = env.float("RECOGNITION_MATCH_THRESHOLD", default=0.91)
-RECOGNITION_IDENTIFY_THRESHOLD = env.float("RECOGNITION_IDENTIFY_THRESHOLD", default=0.93)
+RECOGNITION_IDENTIFY_SCORE_THRESHOLD = env.float("RECOGNITION_IDENTIFY_SCORE_THRESHOLD", default=3.8)
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,12 +1,14 @@
 """Latency of a top-10 recommendation request with a 10,000-product catalogue.
 
-Usage: python bench/recommend.py [--requests 300] [--users 400]
+Usage: python bench/recommend.py [--requests 300] [--users 400] [--query]
 
 Runs in a throw-away SQLite database (never the dev database): the 7,099-product demo catalogue built from
 ../shared/data/catalog, topped up to 10,000 with concealer rows that reuse real foundation shades; users with a
 selfie profile (skin measured by the attribute pipeline on a real face) and browsing histories; a model trained
 with ``train_recommender_model`` (sources, SASRec, re-ranker). Prints p50/p95 of the service call and of the full
 HTTP request (DRF, serialisation, authentication) for a user with history, with and without a category filter.
+With ``--query`` it also times text queries (``?q=``, cycling through the committed evaluation query set
+``beautyrec/recommender/eval/text_queries.json``) in the same run, beside the plain requests.
 """
 
 import argparse
@@ -40,6 +42,7 @@ from beautyrec.recommender.models import Interaction, Product  # noqa: E402
 from beautyrec.recommender.services.catalog import import_catalog, rows_to_csv  # noqa: E402
 from beautyrec.recommender.services.demo_catalog import demo_rows  # noqa: E402
 from beautyrec.recommender.services.recommend import recommend  # noqa: E402
+from beautyrec.recommender.services.text_eval import QUERY_SET, load_queries  # noqa: E402
 from beautyrec.recommender.services.training import train_recommender_model  # noqa: E402
 from recognition.models import Face, Photo  # noqa: E402
 from recognition.services.analysis import analyze_photo  # noqa: E402
@@ -92,6 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--users", type=int, default=400)
+    parser.add_argument("--query", action="store_true", help="also time text queries (?q=) in the same run")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     call_command("migrate", verbosity=0)
@@ -103,18 +107,23 @@ def main() -> None:
           f"{len(users)} users; model {mv.version} trained in {time.perf_counter() - started:.1f} s "
           f"(sequence model: {'yes' if mv.metrics['sequence_model'] else 'no'})")
     client = APIClient()
-    for label, category in (("all categories", None), ("foundation", "foundation")):
+    texts = [q["q"] for q in load_queries(QUERY_SET)] if args.query else []
+    runs = [("all categories", None, False), ("foundation", "foundation", False)]
+    runs += [("text query", None, True)] if args.query else []
+    for label, category, with_query in runs:
         service, http = [], []
         for i in range(args.requests + 10):
             user = users[i % len(users)]
+            params = {"k": 10, **({"category": category} if category else {}),
+                      **({"q": texts[i % len(texts)]} if with_query else {})}
             t = time.perf_counter()
-            result = recommend(user=user, k=10, category=category)
+            result = recommend(user=user, k=10, category=category, q=params.get("q"))
             service.append(time.perf_counter() - t)
             client.force_authenticate(user)
             t = time.perf_counter()
-            response = client.get("/api/v1/recommendations/", {"k": 10, **({"category": category} if category else {})})
+            response = client.get("/api/v1/recommendations/", params)
             http.append(time.perf_counter() - t)
-            assert response.status_code == 200 and len(result.results) == 10
+            assert response.status_code == 200 and (with_query or len(result.results) == 10)
         print(f"top-10, {label:15s} service: {percentiles(service[10:])}")
         print(f"top-10, {label:15s} HTTP:    {percentiles(http[10:])}")
 

@@ -5,9 +5,9 @@
         --image tests/fixtures/obama.jpg --out var/client-output
 
 Steps: exchange the password for a token; upload the selfie for analysis and follow the job; ask for
-recommendations per category; render a before/after preview of each recommended product and save the JPEGs;
-with ``--reference``, transfer the look of a reference photo. Every error is printed with its API code and the
-script exits non-zero. ``--token`` (or ``BEAUTYREC_TOKEN``) skips the password exchange.
+recommendations per category (and, with ``--query``, in words); render a before/after preview of each recommended
+product and save the JPEGs; with ``--reference``, transfer the look of a reference photo. Every error is printed
+with its API code and the script exits non-zero. ``--token`` (or ``BEAUTYREC_TOKEN``) skips the password exchange.
 """
 
 import argparse
@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 POLL_SECONDS = 0.5
@@ -133,6 +134,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             products.append(p)
             print(f"     {item['score']:.3f} {p['brand']} {p['name']} {p['shade_name']} {p['shade_hex']}: "
                   + "; ".join(item["reasons"]))
+    if args.query:
+        answer = client.request("GET", "/api/v1/recommendations/?" + urlencode({"q": args.query, "k": args.k}))
+        query = answer["query"]
+        summary["query"], summary["query_results"] = query, answer["results"]
+        print(f"   asked {args.query!r}: " + ", ".join(f"{w} -> {kind}" for w, kind in query["words"].items())
+              + (f"; free text {', '.join(query['free_text'])}" if query["free_text"] else "")
+              + "".join(f"; ignored {d['constraint']} ({d['reason']})" for d in query["dropped"]))
+        for item in answer["results"]:
+            p = item["product"]
+            print(f"     {item['score']:.3f} {p['brand']} {p['name']} {p['shade_name']} {p['price']}: "
+                  + "; ".join(item["reasons"]))
     client.request("POST", "/api/v1/interactions/", json_body=[
         {"product": p["id"], "kind": "view", "client_event_id": str(uuid.uuid4())} for p in products])
 
@@ -171,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="look transfer: analytic colour transfer, or the GAN (needs an active makeup_gan model)")
     parser.add_argument("--categories", nargs="+", default=["foundation", "lipstick"])
     parser.add_argument("-k", type=int, default=3, help="recommendations per category")
+    parser.add_argument("--query", help='also ask in words, e.g. "red lipstick under $50" (?q=)')
     parser.add_argument("--out", default="var/client-output", help="folder for the preview JPEGs and summary.json")
     args = parser.parse_args(argv)
     if not args.token and not args.password:

@@ -17,8 +17,11 @@ from PIL import Image
 from beautyrec.core.images import to_rgb_array
 from beautyrec.core.ml.runtime import cached
 from recognition.ml.landmarks import ShapePredictor
+from recognition.ml.plain_dlib import PlainDlibPipeline
+from recognition.services.cohort import ScoreCohort
 from recognition.services.detection import find_faces
 from recognition.services.embedding import embed_images
+from recognition.services.matching import RESCORE_MARGIN
 
 FALLBACK_BOX_FRACTION = 0.42
 BATCH_IMAGES = 64
@@ -63,6 +66,70 @@ def embed_files(paths: Sequence[Path], *, flip: bool = True,
             on_batch(len(items))
     return EmbeddedFiles(np.stack(embeddings) if embeddings else np.empty((0, 128), np.float32),
                          np.array(missing, dtype=bool), time.perf_counter() - started)
+
+
+def embed_files_plain_dlib(paths: Sequence[Path], *,
+                           on_batch: Callable[[int], None] | None = None) -> EmbeddedFiles:
+    """Unit descriptors from the plain dlib pipeline (``recognition.ml.plain_dlib``); zero rows where HOG found
+    no face (``no_face``)."""
+    pipeline = cached(("plain-dlib",), PlainDlibPipeline)
+    embeddings = np.zeros((len(paths), 128), np.float32)
+    missing = np.zeros(len(paths), dtype=bool)
+    started = time.perf_counter()
+    for k, path in enumerate(paths):
+        with Image.open(path) as img:
+            descriptor = pipeline(to_rgb_array(img))
+        if descriptor is None:
+            missing[k] = True
+        else:
+            embeddings[k] = descriptor
+        if on_batch and ((k + 1) % BATCH_IMAGES == 0 or k + 1 == len(paths)):
+            on_batch((k % BATCH_IMAGES) + 1)
+    return EmbeddedFiles(embeddings, missing, time.perf_counter() - started)
+
+
+def open_set_figures(gallery: np.ndarray, probes: np.ndarray, truth: np.ndarray, *,
+                     cohort: ScoreCohort | None = None, decision_threshold: float | None = None,
+                     enrolled: np.ndarray | None = None, answered: np.ndarray | None = None) -> dict:
+    """Open-set identification figures of unit ``probes`` (the first ``len(truth)`` genuine, whose gallery row
+    is ``truth``; the rest impostors) against unit ``gallery`` rows.
+
+    Ranked on cosine, or as the service ranks with a ``cohort``: the top candidates by cosine re-scored with
+    AS-norm. ``enrolled`` masks gallery rows that could not be enrolled, ``answered`` probes that had no face.
+    """
+    similarities = probes @ gallery.T
+    if enrolled is not None:
+        similarities[:, ~enrolled] = -np.inf
+    if cohort is None:
+        top = similarities.argmax(axis=1)
+        scores = similarities[np.arange(len(probes)), top]
+    else:
+        width = min(1 + RESCORE_MARGIN, gallery.shape[0])
+        candidates = np.argpartition(-similarities, width - 1, axis=1)[:, :width]
+        picked = np.take_along_axis(similarities, candidates, axis=1)
+        normalised = cohort.scores(picked, cohort.stats(probes).column(), cohort.stats(gallery).take(candidates))
+        normalised[~np.isfinite(picked)] = -np.inf
+        best = normalised.argmax(axis=1)
+        top = candidates[np.arange(len(probes)), best]
+        scores = normalised[np.arange(len(probes)), best]
+    if answered is not None:
+        scores = np.where(answered, scores, -np.inf)
+    n_genuine = len(truth)
+    correct = (top[:n_genuine] == truth) & np.isfinite(scores[:n_genuine])
+    genuine_scores, impostor_scores = scores[:n_genuine], scores[n_genuine:]
+    # A genuine probe counts at a threshold only if its top-1 is right and above it.
+    _, threshold = rate_at_false_rate(genuine_scores, impostor_scores, 0.01)
+    figures = {
+        "rank1": round(float(correct.mean()) if n_genuine else 0.0, 5),
+        "tpir_at_fpir_0.01": round(float(np.mean(correct & (genuine_scores > threshold))) if n_genuine else 0.0, 5),
+    }
+    if decision_threshold is not None:
+        accepted = impostor_scores >= decision_threshold
+        figures["false_accept_rate_at_threshold"] = round(float(accepted.mean()) if len(accepted) else 0.0, 5)
+    figures["probes"] = len(probes)
+    figures["gallery"] = int(gallery.shape[0])
+    figures["threshold_at_fpir_0.01"] = round(threshold, 4) if np.isfinite(threshold) else None
+    return figures
 
 
 def best_threshold(scores: np.ndarray, same: np.ndarray) -> float:

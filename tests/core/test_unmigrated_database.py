@@ -73,13 +73,16 @@ def evaluation_arguments(command: str, tmp: Path, lfw: Path) -> tuple[list[str],
     if command == "eval_makeup_transfer":
         return (["--faces", str(MAKEUP / "images"), "--references", str(MAKEUP / "images"),
                  "--faces-pattern", "*non-makeup*", "--references-pattern", "*_makeup_*"], {"gan", "analytic"})
+    if command == "eval_text_query":
+        return (["--source", str(FIXTURES / "shared_subset"), "--queries", str(FIXTURES / "text_queries_subset.json")],
+                {"precision@10", "latency_ms", "queries"})
     assert command == "eval_recommender"
     return (["--dataset", str(FIXTURES / "recsys" / "toys_and_games_first400.txt"), "--max-epochs", "1",
              "--knn", "0.5,10,50,0.6", "--threads", "1", "--negatives", "64"], {"model", "popularity", "item_knn"})
 
 
 @pytest.mark.parametrize("command", ["eval_lfw", "eval_identification", "eval_attributes", "eval_tryon",
-                                     "eval_makeup_transfer", "eval_recommender"])
+                                     "eval_makeup_transfer", "eval_recommender", "eval_text_query"])
 def test_evaluation_runs_on_a_throwaway_database(command, fresh_database, lfw_images, tmp_path):
     args, keys = evaluation_arguments(command, tmp_path, lfw_images)
     done = manage(fresh_database, command, *args, tmp=tmp_path)

@@ -186,11 +186,14 @@ def test_identify_own_gallery_and_the_whole_gallery(client_alice, client_bob, cl
     result = succeeded(post_job(client_alice, f"{API}/identify/", {"image": upload(BLAIR[1]), "top_k": 2}))
     assert [c["subject_id"] for c in result["candidates"]] == [blair, powell]
     assert result["match"]["subject_id"] == blair and result["scope"] == "own" and result["gallery_size"] == 2
-    assert result["threshold"] == settings.RECOGNITION_IDENTIFY_THRESHOLD > settings.RECOGNITION_MATCH_THRESHOLD
-    settings.RECOGNITION_IDENTIFY_THRESHOLD = 0.99  # stricter than this pair's similarity: ranked, not matched
+    assert result["threshold"] == settings.RECOGNITION_IDENTIFY_SCORE_THRESHOLD
+    # Ranked and decided on the normalised score; the same person stands far above the cohort, the other not.
+    best, other = result["candidates"]
+    assert best["score"] >= result["threshold"] > other["score"] and best["similarity"] > other["similarity"]
+    settings.RECOGNITION_IDENTIFY_SCORE_THRESHOLD = best["score"] + 0.01  # stricter: ranked, not matched
     strict = succeeded(post_job(client_alice, f"{API}/identify/", {"photo_id": result["photo_id"]}))
     assert strict["candidates"][0]["subject_id"] == blair and strict["match"] is None
-    settings.RECOGNITION_IDENTIFY_THRESHOLD = result["threshold"]
+    settings.RECOGNITION_IDENTIFY_SCORE_THRESHOLD = result["threshold"]
     stranger = succeeded(post_job(client_alice, f"{API}/identify/", {"image": upload(SERENA[1])}))
     assert stranger["match"] is None and all(not c["match"] for c in stranger["candidates"])
 

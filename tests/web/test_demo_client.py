@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from beautyrec.recommender.models import Interaction, Product
 from beautyrec.recommender.services.catalog import import_catalog, rows_to_csv
 from beautyrec.recommender.services.demo_catalog import demo_rows
+from beautyrec.recommender.services.query import MAX_QUERY_LENGTH
 from gan.models import Preview
 from recognition.models import Face
 from tests.conftest import FIXTURES
@@ -200,3 +201,45 @@ def test_camera_selfie(playwright, live_server, demo_user, tmp_path):
     finally:
         chromium.close()
 
+
+def search(page, q: str) -> None:
+    page.fill("#search-q", q)
+    page.click("#search-form button[type=submit]")
+
+
+def test_search_in_words_shows_what_was_understood_and_the_matches(page, live_server, demo_user, catalogue):
+    sign_in(page, live_server)
+    assert page.is_visible("#search")  # no selfie needed
+    search(page, "red lipstick under $50")
+    page.wait_for_selector("#search-understood:not([hidden])")
+    chips = [c.inner_text() for c in page.query_selector_all("#search-understood .chip")]
+    assert chips == ["under $50 → price", "red → colour family", "lipstick → category"]
+    assert page.inner_text("#search-understood .matching") == "1 products match."
+    [card] = page.query_selector_all("#search-results .rec-card")
+    product = Product.objects.get(pk=int(card.get_attribute("data-product")))
+    assert (product.brand, product.shade_name, str(product.price)) == ("Yves Saint Laurent", "14 一见倾心", "45.99")
+    assert card.query_selector("ul.reasons li").inner_text() == 'matches "under $50", "red", "lipstick"'
+    assert card.query_selector("header .swatch").get_attribute("data-hex") == product.shade_hex
+    assert not card.query_selector(".before-after")  # search cards carry no preview
+    for _ in range(50):  # the view event is sent after the cards are shown
+        if Interaction.objects.filter(user=demo_user).exists():
+            break
+        page.wait_for_timeout(100)
+    assert list(Interaction.objects.filter(user=demo_user).values_list("kind", "product_id")) == [
+        ("view", product.id)]
+
+
+def test_contradictions_are_explained_and_an_overlong_query_shows_its_code(page, live_server, demo_user, catalogue):
+    sign_in(page, live_server)
+    search(page, "matte gloss lipstick")
+    page.wait_for_selector("#search-understood:not([hidden])")
+    dropped = page.query_selector_all("#search-understood .dropped")
+    assert [d.get_attribute("data-reason") for d in dropped] == ["contradiction", "no_match"]
+    assert dropped[0].inner_text() == 'Ignored "gloss": it contradicts what you said first.'
+    assert dropped[1].inner_text() == 'Ignored "matte": no product matches it.'
+    assert page.get_attribute("#search-results", "data-count") == str(
+        len(page.query_selector_all("#search-results .rec-card"))) != "0"
+    search(page, "x" * (MAX_QUERY_LENGTH + 1))
+    page.wait_for_selector("#messages .error")
+    assert page.inner_text("#messages .error").endswith("(query_too_long)")
+    assert page.is_hidden("#search-understood") and not page.query_selector_all("#search-results .rec-card")

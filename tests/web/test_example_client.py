@@ -34,13 +34,18 @@ def test_example_client_runs_the_full_flow(live_server, demo_user, tmp_path):
     import_catalog(content=rows_to_csv(demo_rows(FIXTURES / "shared_subset")), filename="sample.csv")
     reference = sorted((FIXTURES / "makeup" / "images").glob("*_makeup_*"))[0]
     done = run_client(live_server, tmp_path, "--password", PASSWORD, "--image", str(FIXTURES / "obama.jpg"),
-                      "-k", "2", "--reference", str(reference))
+                      "-k", "2", "--reference", str(reference), "--query", "red lipstick under $50")
     assert done.returncode == 0, done.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     face = Face.objects.get(photo_id=summary["photo_id"], photo__owner=demo_user, index=0)
     assert summary["attributes"]["skin"]["monk"] == face.attributes["skin"]["monk"]
     assert f"Monk {face.attributes['skin']['monk']}" in done.stdout
     assert [len(summary["recommendations"][c]) for c in ("foundation", "lipstick")] == [2, 2]
+    assert summary["query"]["words"] == {"under $50": "price", "red": "colour_family", "lipstick": "category"}
+    [match] = summary["query_results"]
+    assert (match["product"]["shade_name"], match["product"]["price"]) == ("14 一见倾心", "45.99")
+    assert "asked 'red lipstick under $50': under $50 -> price, red -> colour_family, lipstick -> category" in \
+        done.stdout
     products = [r["product"]["id"] for c in ("foundation", "lipstick") for r in summary["recommendations"][c]]
     preview = Preview.objects.get(pk=summary["preview"])
     assert [item["product"] for item in preview.items] == products

@@ -13,16 +13,18 @@ from beautyrec.core.api.schema_examples import FINISHED_IMPORT
 
 LIPSTICKS = [
     {"id": 36, "sku": "lip-a9b20f44d1c1", "brand": "Chanel", "name": "唇膏水亮", "category": "lipstick",
-     "shade_name": "122 CORAIL RADIEUX", "shade_hex": "#ea4d4a", "shade_lab": [55.38, 60.11, 36.0], "finish": "",
-     "undertone": "", "coverage": "", "price": None, "currency": "", "tags": ["demo"], "image_url": ""},
+     "shade_name": "122 CORAIL RADIEUX", "shade_hex": "#ea4d4a", "shade_lab": [55.38, 60.11, 36.0],
+     "finish": "gloss", "undertone": "", "coverage": "", "price": "66.99", "currency": "USD",
+     "tags": ["demo"], "image_url": ""},
     {"id": 35, "sku": "lip-2ece412d32cb", "brand": "Chanel", "name": "唇膏水亮", "category": "lipstick",
-     "shade_name": "46 自由", "shade_hex": "#e87268", "shade_lab": [61.82, 44.79, 27.07], "finish": "",
-     "undertone": "", "coverage": "", "price": None, "currency": "", "tags": ["demo"], "image_url": ""},
+     "shade_name": "46 自由", "shade_hex": "#e87268", "shade_lab": [61.82, 44.79, 27.07], "finish": "gloss",
+     "undertone": "", "coverage": "", "price": "66.99", "currency": "USD",
+     "tags": ["demo"], "image_url": ""},
 ]
 FOUNDATION = {
     "id": 41, "sku": "fdn-3f0c2a9e1b7d", "brand": "Anastasia Beverly Hills", "name": "Luminous Foundation",
     "category": "foundation", "shade_name": "355N", "shade_hex": "#a06f4a", "shade_lab": [51.08, 15.13, 28.27],
-    "finish": "", "undertone": "neutral", "coverage": "", "price": None, "currency": "", "tags": ["demo"],
+    "finish": "dewy", "undertone": "neutral", "coverage": "", "price": "36.99", "currency": "USD", "tags": ["demo"],
     "image_url": "",
 }
 PRODUCT_LIST = [

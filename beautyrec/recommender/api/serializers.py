@@ -93,12 +93,18 @@ class RecommendationSerializer(serializers.Serializer):
     "model_version": "prior",
     "results": [{"product": {"id": 41, "sku": "fdn-3f0c2a9e1b7d", "brand": "Anastasia Beverly Hills",
                              "name": "Luminous Foundation", "category": "foundation", "shade_name": "355N",
-                             "shade_hex": "#a06f4a", "shade_lab": [51.08, 15.13, 28.27], "finish": "",
-                             "undertone": "neutral", "coverage": "", "price": None, "currency": "", "tags": [],
+                             "shade_hex": "#a06f4a", "shade_lab": [51.08, 15.13, 28.27], "finish": "dewy",
+                             "undertone": "neutral", "coverage": "", "price": "36.99", "currency": "USD", "tags": [],
                              "image_url": ""},
                  "score": 0.8123, "reasons": ["shade within dE 1.8 of your skin"]}],
+    "query": None,
 })])
 class RecommendationsSerializer(serializers.Serializer):
     profile = serializers.DictField(allow_null=True, help_text="The face profile used, or null without a selfie.")
     model_version = serializers.CharField()
     results = RecommendationSerializer(many=True)
+    query = serializers.DictField(allow_null=True, help_text=(
+        "With ?q=: the query as understood: `constraints` applied (category, colour_family, finish, undertone, "
+        "coverage, price, brand), `words` (phrase -> constraint), `free_text` (ranked by BM25), `unmatched_words`, "
+        "`dropped` (constraint, value, words, reason `contradiction` or `no_match`) and `matching_products`; "
+        "null without a query."))

@@ -30,6 +30,7 @@ from beautyrec.recommender.api.serializers import (
 from beautyrec.recommender.models import Category
 from beautyrec.recommender.services.imports import start_catalog_import
 from beautyrec.recommender.services.interactions import MAX_BATCH, record_interactions
+from beautyrec.recommender.services.query import MAX_QUERY_LENGTH
 from beautyrec.recommender.services.recommend import recommend
 
 MAX_K = 50
@@ -113,7 +114,12 @@ class RecommendationsApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("category", OpenApiTypes.STR, enum=Category.values,
                                      description="Only this category (all when omitted)."),
-                    OpenApiParameter("k", OpenApiTypes.INT, description=f"How many, 1-{MAX_K} (default 10).")],
+                    OpenApiParameter("k", OpenApiTypes.INT, description=f"How many, 1-{MAX_K} (default 10)."),
+                    OpenApiParameter("q", OpenApiTypes.STR, description=(
+                        f"A text query (at most {MAX_QUERY_LENGTH} characters, else 400 `query_too_long`), e.g. "
+                        "'a long-wear matte red for my warm skin, under $30': category, colour, finish, undertone, "
+                        "coverage, price and brand words filter the products, other words rank them by relevance; "
+                        "the response's `query` says what was understood and what was dropped."))],
         responses={200: RecommendationsSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
         tags=["recommendations"])
     def get(self, request: Request) -> Response:
@@ -125,10 +131,11 @@ class RecommendationsApi(APIView):
         if category is not None and category not in Category.values:
             raise InvalidInput("Unknown category.", code="invalid_category",
                                details={"category": category, "allowed": Category.values})
-        result = recommend(user=request.user, k=int(raw_k), category=category)
+        result = recommend(user=request.user, k=int(raw_k), category=category, q=request.query_params.get("q"))
         return Response({
             "profile": result.profile.as_dict() if result.profile else None,
             "model_version": result.model_version,
             "results": [{"product": ProductSerializer(r.product).data, "score": r.score, "reasons": r.reasons}
                         for r in result.results],
+            "query": result.query,
         })

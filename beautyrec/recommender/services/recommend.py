@@ -24,6 +24,8 @@ from beautyrec.recommender.services.features import (
 from beautyrec.recommender.services.interactions import is_positive
 from beautyrec.recommender.services.model import RecommenderModel, active_model
 from beautyrec.recommender.services.profile import FaceProfile, face_profile
+from beautyrec.recommender.services.query import ParsedQuery, check_length, parse_query
+from beautyrec.recommender.services.search import SearchIndex, apply_constraints, search_index
 
 CANDIDATES_PER_SOURCE = 200
 # Colour products: another shade this close (dE2000) to one already chosen adds nothing.
@@ -33,6 +35,9 @@ SHADE_REASON_MAX_DE = 6.0
 # How stale the process's view of the catalogue and the active model version may be.
 FRESHNESS_SECONDS = 5.0
 _stamp_checked: tuple[float, tuple] = (-1e9, ())
+# Free-text relevance (BM25 scaled to 0-1 over the considered rows) is added to the re-ranker's 0-1 score with
+# this weight: a product that matches the words outranks one that only fits the face and history.
+TEXT_WEIGHT = 1.0
 SOURCE_FEATURES = ("shade_match", "colour_fit", "cohort_popularity", "popularity", "co_occurrence", "sequential")
 
 
@@ -48,6 +53,29 @@ class RecommendationResult:
     profile: FaceProfile | None
     model_version: str
     results: list[Recommendation]
+    query: dict[str, Any] | None = None
+
+
+@dataclass
+class TextQuery:
+    """A parsed query applied to this catalogue: the index, the query terms found in it, and the relevance of
+    every catalogue row (0-1)."""
+
+    parsed: ParsedQuery
+    index: SearchIndex
+    terms: dict[str, str]
+    relevance: np.ndarray
+
+    def as_dict(self, matching: int) -> dict[str, Any]:
+        found = set(self.terms.values())
+        return {"text": self.parsed.text, "constraints": self.parsed.constraints(), "words": self.parsed.words,
+                "free_text": self.parsed.free_text,
+                "unmatched_words": [w for w in self.parsed.free_text if not any(w in f.split() for f in found)],
+                "dropped": self.parsed.dropped, "matching_products": matching}
+
+    def reason(self, row: int) -> str | None:
+        said = [*self.parsed.words, *self.index.matched_words(row, self.terms)]
+        return "matches " + ", ".join(f'"{w}"' for w in said) if said else None
 
 
 def catalogue() -> Catalogue:
@@ -84,8 +112,13 @@ def user_history(user: Any) -> History:
     return history
 
 
-def recommend(*, user: Any, k: int = 10, category: str | None = None) -> RecommendationResult:
-    """Top-k products for ``user`` (optionally one category), each with a score and short reasons."""
+def recommend(*, user: Any, k: int = 10, category: str | None = None, q: str | None = None
+              ) -> RecommendationResult:
+    """Top-k products for ``user`` (optionally one category, optionally a text query ``q``), each with a score
+    and short reasons. A query's constraints filter the products (relaxed when nothing matches) and its free
+    text adds BM25 relevance to the re-ranker's score; the result's ``query`` says what was understood."""
+    if q is not None:
+        check_length(q)
     profile = face_profile(user=user)
     history = user_history(user)
     model = active_model()
@@ -94,14 +127,40 @@ def recommend(*, user: Any, k: int = 10, category: str | None = None) -> Recomme
     blocked = history.disliked | history.purchased
     if blocked:
         rows = rows[~np.isin(cat.ids[rows], list(blocked))]
+    text = _text_query(cat, q) if q and q.strip() else None
+    if text is not None:
+        rows = apply_constraints(cat, text.index, text.parsed, rows)
+    summary = text.as_dict(len(rows)) if text is not None else None
     if not len(rows):
-        return RecommendationResult(profile=profile, model_version=model.version, results=[])
-    ranking = rank_rows(cat, rows, profile=profile, history=history, model=model)
-    chosen = apply_business_rules(cat, ranking, k=k)
+        return RecommendationResult(profile=profile, model_version=model.version, results=[], query=summary)
+    relevance = None
+    if text is not None and text.terms:
+        relevance = text.relevance[rows]
+        top = relevance.max()
+        relevance = relevance / top if top > 0 else None
+    ranking = rank_rows(cat, rows, profile=profile, history=history, model=model, text=relevance)
+    # With words to match or a brand asked for, the one-shade rule is per product line: a brand's closest shade
+    # in another line would not match the words, and one brand's lines are then all wanted.
+    by_line = text is not None and bool(text.terms or text.parsed.brands)
+    chosen = apply_business_rules(cat, ranking, k=k, group=text.index.line_code if by_line else None,
+                                  per_brand=k if text is not None and text.parsed.brands else None)
     products = Product.objects.in_bulk([int(cat.ids[ranking.rows[i]]) for i, _ in chosen])
-    results = [Recommendation(product=products[int(cat.ids[ranking.rows[i]])], score=round(score, 4),
-                              reasons=reasons_for(cat, ranking, i, profile, model)) for i, score in chosen]
-    return RecommendationResult(profile=profile, model_version=model.version, results=results)
+    results = []
+    for i, score in chosen:
+        reasons = reasons_for(cat, ranking, i, profile, model)
+        said = text.reason(int(ranking.rows[i])) if text is not None else None
+        if said:
+            reasons = [said, *reasons[:2]]
+        results.append(Recommendation(product=products[int(cat.ids[ranking.rows[i]])], score=round(score, 4),
+                                      reasons=reasons))
+    return RecommendationResult(profile=profile, model_version=model.version, results=results, query=summary)
+
+
+def _text_query(cat: Catalogue, q: str) -> TextQuery:
+    index = search_index(cat)
+    parsed = parse_query(q, aliases=index.aliases)
+    terms = index.query_terms(parsed.free_text)
+    return TextQuery(parsed=parsed, index=index, terms=terms, relevance=index.scores(terms))
 
 
 @dataclass
@@ -119,8 +178,9 @@ class Ranking:
 
 
 def rank_rows(cat: Catalogue, rows: np.ndarray, *, profile: FaceProfile | None, history: History,
-              model: RecommenderModel) -> Ranking:
-    """Score the union of each source's top candidates with the re-ranker, best first."""
+              model: RecommenderModel, text: np.ndarray | None = None) -> Ranking:
+    """Score the union of each source's top candidates with the re-ranker, best first. ``text`` (0-1 free-text
+    relevance per row) is one more candidate source and adds TEXT_WEIGHT times itself to the score."""
     source_rows = model.sources.rows_for(cat)[rows] if model.sources is not None else None
     sequential = None
     probabilities = model.sequence_probabilities(history.positives)
@@ -129,8 +189,12 @@ def rank_rows(cat: Catalogue, rows: np.ndarray, *, profile: FaceProfile | None, 
     feats, raw = compute_features(cat, rows, profile=profile, history=history, sources=model.sources,
                                   source_rows=source_rows, sequential=sequential)
     candidates = candidate_positions(feats)
+    if text is not None and len(rows) > CANDIDATES_PER_SOURCE:
+        candidates = np.union1d(candidates, np.argpartition(-text, CANDIDATES_PER_SOURCE)[:CANDIDATES_PER_SOURCE])
     scores = np.full(len(rows), np.nan)
     scores[candidates] = model.reranker.score(feats[candidates])
+    if text is not None:
+        scores[candidates] += TEXT_WEIGHT * text[candidates]
     order = candidates[np.argsort(-scores[candidates], kind="stable")]
     return Ranking(rows=rows, features=feats, raw=raw, order=order, scores=scores)
 
@@ -149,15 +213,17 @@ def candidate_positions(feats: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(picked))
 
 
-def closest_in_brand(cat: Catalogue, ranking: Ranking) -> dict[tuple[int, int], int]:
+def closest_in_brand(cat: Catalogue, ranking: Ranking, group: np.ndarray | None = None
+                     ) -> dict[tuple[int, int], int]:
     """(brand code, category code) -> position of that brand's closest skin-matched shade (all rows, not only
-    the candidates: the shown shade must be the best of the brand's range)."""
+    the candidates: the shown shade must be the best of the brand's range). ``group`` replaces the brand codes
+    (product line codes for a text query)."""
     de = ranking.raw["delta_e"]
     measured = np.flatnonzero(~np.isnan(de))
     if not len(measured):
         return {}
     rows = ranking.rows[measured]
-    brand, category = cat.brand_code[rows], cat.category_code[rows]
+    brand, category = (cat.brand_code if group is None else group)[rows], cat.category_code[rows]
     order = np.lexsort((de[measured], category, brand))
     key = brand[order] * (int(category.max()) + 1) + category[order]
     first = np.r_[True, key[1:] != key[:-1]]
@@ -166,12 +232,15 @@ def closest_in_brand(cat: Catalogue, ranking: Ranking) -> dict[tuple[int, int], 
                     winners.tolist(), strict=True))
 
 
-def apply_business_rules(cat: Catalogue, ranking: Ranking, *, k: int) -> list[tuple[int, float]]:
+def apply_business_rules(cat: Catalogue, ranking: Ranking, *, k: int, group: np.ndarray | None = None,
+                         per_brand: int | None = None) -> list[tuple[int, float]]:
     """Diversity: one shade per brand for skin-matched products (that brand's closest shade when the skin is
-    known), at most ceil(k/3) products per brand overall, and colour shades at least MIN_SHADE_SPACING_DE apart.
+    known), at most ceil(k/3) products per brand overall (``per_brand`` instead when given), and colour shades at
+    least MIN_SHADE_SPACING_DE apart. With ``group`` (product line codes) the one-shade rule is per line.
     Returns (position, score) pairs."""
-    per_brand_cap = max(1, math.ceil(k / 3))
-    best_base = closest_in_brand(cat, ranking)
+    per_brand_cap = per_brand or max(1, math.ceil(k / 3))
+    codes = cat.brand_code if group is None else group
+    best_base = closest_in_brand(cat, ranking, group)
     chosen: list[tuple[int, float]] = []
     brands: dict[int, int] = {}
     seen_base: set[tuple[int, int]] = set()
@@ -180,7 +249,7 @@ def apply_business_rules(cat: Catalogue, ranking: Ranking, *, k: int) -> list[tu
         brand, category = int(cat.brand_code[row]), cat.category[row]
         score = float(ranking.scores[position])
         if category in BASE_CATEGORIES:
-            key = (brand, int(cat.category_code[row]))
+            key = (int(codes[row]), int(cat.category_code[row]))
             if key in seen_base:
                 continue
             seen_base.add(key)

@@ -1,12 +1,17 @@
-"""Open-set 1:N identification with the service's embedding and gallery index.
+"""Open-set 1:N identification: the service (its embedding, gallery search and AS-normalised scores) beside the
+plain dlib pipeline, on the same protocol in one run.
 
 Protocol: identities sorted as strings; every second one (the 1st, 3rd, ...) is enrolled with its first
 image in file-name order; the enrolled identities' other images are genuine probes and every image of the
 other identities is an impostor probe. Each probe's top-1 gallery entry is its answer. Prints and writes
-{"rank1", "tpir_at_fpir_0.01", "false_accept_rate_at_threshold", "probes", "gallery"}: rank-1 accuracy of the
-genuine probes; the share of genuine probes identified correctly above the threshold at which at most 1% of
-impostor probes match anyone; the share of impostor probes matching someone at the service's decision
-threshold (RECOGNITION_IDENTIFY_THRESHOLD); the number of probes; the number of enrolled identities.
+{"rank1", "tpir_at_fpir_0.01", "false_accept_rate_at_threshold", "probes", "gallery", ...}: rank-1 accuracy of
+the genuine probes; the share of genuine probes identified correctly above the threshold at which at most 1% of
+impostor probes match anyone; the share of impostor probes matching someone at the service's decision threshold
+(RECOGNITION_IDENTIFY_SCORE_THRESHOLD); the number of probes; the number of enrolled identities. ``plain_dlib``
+holds the same figures for dlib's own pipeline (HOG upsampled once, 5 points, ``compute_face_descriptor``,
+cosine; a photo where HOG finds no face is neither enrolled nor answered), and ``raw_similarity`` those of the
+service's embeddings ranked on raw cosine (what the score normalisation adds).
+``make_identification_protocol`` writes the development protocol's label file.
 """
 
 import csv
@@ -21,8 +26,8 @@ from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from beautyrec.core.management.base import EvaluationCommand
-from recognition.ml.index import CosineIndex
-from recognition.services.evaluation import embed_files, rate_at_false_rate
+from recognition.services.cohort import score_cohort
+from recognition.services.evaluation import embed_files, embed_files_plain_dlib, open_set_figures
 
 
 def read_labels(path: Path) -> dict[str, list[str]]:
@@ -43,6 +48,7 @@ class Command(EvaluationCommand):
         parser.add_argument("--labels", required=True, type=Path, help="CSV with header image,identity")
         parser.add_argument("--images", required=True, type=Path, help="DIR the image paths are relative to")
         parser.add_argument("--json", type=Path, help="also write the figures to this file")
+        parser.add_argument("--no-baseline", action="store_true", help="skip the plain dlib pipeline (faster)")
 
     def handle(self, *args, **options) -> None:
         by_identity = read_labels(options["labels"])
@@ -51,40 +57,35 @@ class Command(EvaluationCommand):
         if not enrolled or len(identities) < 2:
             raise CommandError("at least two identities are needed")
         gallery_files = [by_identity[i][0] for i in enrolled]
-        genuine = [(f, i) for i in enrolled for f in by_identity[i][1:]]
-        impostor = [(f, i) for i in identities[1::2] for f in by_identity[i]]
-        files = gallery_files + [f for f, _ in genuine] + [f for f, _ in impostor]
+        genuine = [(f, g) for g, i in enumerate(enrolled) for f in by_identity[i][1:]]
+        impostor = [f for i in identities[1::2] for f in by_identity[i]]
+        files = gallery_files + [f for f, _ in genuine] + impostor
         paths = [options["images"] / f for f in files]
         absent = [p for p in paths if not p.is_file()]
         if absent:
             raise CommandError(f"{len(absent)} image(s) missing, e.g. {absent[0]}")
-        with tqdm(total=len(paths), desc="embedding", unit="img", file=sys.stderr) as bar:
-            embedded = embed_files(paths, on_batch=bar.update)
-        vectors = embedded.embeddings
-        index = CosineIndex()
-        index.upsert(enrolled, vectors[:len(enrolled)], [0] * len(enrolled))
-        row = {identity: i for i, identity in enumerate(enrolled)}
-        # The index ranks with fp16 rows; the winner's similarity is recomputed in float32.
-        top = [(who, float(v @ vectors[row[who]])) for v in vectors[len(enrolled):]
-               for who, _ in index.search(v, 1)]
-        genuine_top, impostor_top = top[:len(genuine)], top[len(genuine):]
-        correct = np.array([who == truth for (who, _), (_, truth) in zip(genuine_top, genuine, strict=True)])
-        genuine_scores = np.array([score for _, score in genuine_top])
-        impostor_scores = np.array([score for _, score in impostor_top])
-        # A genuine probe counts at a threshold only if its top-1 is right and above it.
-        _, threshold = rate_at_false_rate(genuine_scores, impostor_scores, 0.01)
-        tpir = float(np.mean(correct & (genuine_scores > threshold))) if len(genuine) else 0.0
-        far = float(np.mean(impostor_scores >= settings.RECOGNITION_IDENTIFY_THRESHOLD)) if len(impostor) else 0.0
-        figures = {
-            "rank1": round(float(correct.mean()) if len(genuine) else 0.0, 5),
-            "tpir_at_fpir_0.01": round(tpir, 5),
-            "false_accept_rate_at_threshold": round(far, 5),
-            "probes": len(genuine) + len(impostor),
-            "gallery": len(enrolled),
-        }
-        self.stderr.write(f"genuine probes {len(genuine)}, impostor probes {len(impostor)}, no face found in "
-                          f"{int(embedded.no_face.sum())} image(s); threshold at FPIR 1%: {threshold:.4f}, "
-                          f"service threshold {settings.RECOGNITION_IDENTIFY_THRESHOLD}")
+        truth = np.array([g for _, g in genuine], dtype=np.int64)
+        n_gallery = len(enrolled)
+
+        with tqdm(total=len(paths), desc="embedding (service)", unit="img", file=sys.stderr) as bar:
+            service = embed_files(paths, on_batch=bar.update)
+        cut = settings.RECOGNITION_IDENTIFY_SCORE_THRESHOLD
+        figures = open_set_figures(service.embeddings[:n_gallery], service.embeddings[n_gallery:], truth,
+                                   cohort=score_cohort(), decision_threshold=cut)
+        raw = open_set_figures(service.embeddings[:n_gallery], service.embeddings[n_gallery:], truth)
+        figures["no_face"] = int(service.no_face.sum())
+        figures["raw_similarity"] = {k: raw[k] for k in ("rank1", "tpir_at_fpir_0.01", "threshold_at_fpir_0.01")}
+        if not options["no_baseline"]:
+            with tqdm(total=len(paths), desc="embedding (plain dlib)", unit="img", file=sys.stderr) as bar:
+                plain = embed_files_plain_dlib(paths, on_batch=bar.update)
+            answered = ~plain.no_face
+            baseline = open_set_figures(plain.embeddings[:n_gallery], plain.embeddings[n_gallery:], truth,
+                                        enrolled=answered[:n_gallery], answered=answered[n_gallery:])
+            figures["plain_dlib"] = {k: baseline[k] for k in ("rank1", "tpir_at_fpir_0.01",
+                                                              "threshold_at_fpir_0.01")}
+            figures["plain_dlib"]["no_face"] = int(plain.no_face.sum())
+        self.stderr.write(f"genuine probes {len(genuine)}, impostor probes {len(impostor)}; service threshold "
+                          f"{cut} (normalised score)")
         text = json.dumps(figures, indent=2)
         self.stdout.write(text)
         if options["json"] is not None:

@@ -126,6 +126,7 @@ function showSignedIn() {
   const signedIn = Boolean(state.token);
   $("#sign-in").hidden = signedIn;
   $("#selfie").hidden = !signedIn;
+  $("#search").hidden = !signedIn;
   $("#sign-out").hidden = !signedIn;
   $("#signed-in-as").hidden = !signedIn;
   $("#signed-in-as").textContent = signedIn ? `signed in as ${state.username}` : "";
@@ -154,7 +155,8 @@ function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(TOKEN_KEY + ".user");
   state.token = null;
-  for (const id of ["#analysis", "#recommendations", "#transfer"]) $(id).hidden = true;
+  for (const id of ["#analysis", "#recommendations", "#transfer", "#search-understood"]) $(id).hidden = true;
+  $("#search-results").replaceChildren();
   showSignedIn();
 }
 
@@ -390,7 +392,67 @@ async function recommend() {
   await renderPreviews(cards);
 }
 
-function recommendationCard(item) {
+// --- search in words ----------------------------------------------------------------------------------
+
+$("#search-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearMessages();
+  const q = $("#search-q").value;
+  const results = $("#search-results");
+  const understood = $("#search-understood");
+  results.replaceChildren();
+  understood.hidden = true;
+  let answer;
+  try {
+    answer = await api(`/api/v1/recommendations/?k=6&q=${encodeURIComponent(q)}`);
+  } catch (error) {
+    sayError("The search failed", error);
+    return;
+  }
+  showUnderstood(understood, answer.query);
+  for (const item of answer.results) results.append(recommendationCard(item, { preview: false }));
+  results.dataset.count = String(answer.results.length);
+  if (answer.results.length) {
+    logInteractions(answer.results.map((item) => ({ product: item.product.id, kind: "view" })));
+  }
+});
+
+// What the service understood: one chip per phrase and the constraint it set, then what it dropped and why.
+function showUnderstood(box, query) {
+  box.replaceChildren();
+  const chips = document.createElement("p");
+  chips.className = "chips";
+  for (const [phrase, kind] of Object.entries(query.words)) {
+    const chip = document.createElement("span");
+    chip.className = "chip";
+    chip.dataset.kind = kind;
+    chip.textContent = `${phrase} → ${words(kind)}`;
+    chips.append(chip);
+  }
+  for (const word of query.free_text) {
+    const chip = document.createElement("span");
+    chip.className = "chip free";
+    chip.dataset.kind = "free_text";
+    chip.textContent = query.unmatched_words.includes(word) ? `${word} (no product says it)` : word;
+    chips.append(chip);
+  }
+  box.append(chips);
+  for (const drop of query.dropped) {
+    const line = document.createElement("p");
+    line.className = "dropped muted";
+    line.dataset.reason = drop.reason;
+    const why = drop.reason === "contradiction" ? "it contradicts what you said first" : "no product matches it";
+    line.textContent = `Ignored "${drop.words.join(", ") || drop.constraint}": ${why}.`;
+    box.append(line);
+  }
+  const count = document.createElement("p");
+  count.className = "muted matching";
+  count.textContent = `${query.matching_products} products match.`;
+  box.append(count);
+  box.hidden = false;
+}
+
+function recommendationCard(item, { preview: withPreview = true } = {}) {
   const p = item.product;
   const card = document.createElement("article");
   card.className = "rec-card";
@@ -430,7 +492,7 @@ function recommendationCard(item) {
     });
     actions.append(button);
   }
-  card.append(header, reasons, preview, status, actions);
+  card.append(header, reasons, ...(withPreview ? [preview, status] : []), actions);
   return card;
 }
 
