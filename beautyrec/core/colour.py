@@ -13,14 +13,14 @@ from beautyrec.core.errors import InvalidInput
 
 # D65 reference white (2 degree observer), the white of sRGB.
 D65_WHITE: Final = np.array([0.95047, 1.0, 1.08883])
-_SRGB_TO_XYZ: Final = np.array([
+SRGB_TO_XYZ: Final = np.array([
     [0.4124564, 0.3575761, 0.1804375],
     [0.2126729, 0.7151522, 0.0721750],
     [0.0193339, 0.1191920, 0.9503041],
 ])
-_XYZ_TO_SRGB: Final = np.linalg.inv(_SRGB_TO_XYZ)
-_EPS: Final = 216 / 24389
-_KAPPA: Final = 24389 / 27
+XYZ_TO_SRGB: Final = np.linalg.inv(SRGB_TO_XYZ)
+LAB_EPS: Final = 216 / 24389
+LAB_KAPPA: Final = 24389 / 27
 
 _HEX_RE: Final = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 
@@ -69,7 +69,7 @@ def linear_to_srgb(lin: np.ndarray) -> np.ndarray:
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """8-bit sRGB (..., 3) -> CIELAB (..., 3), D65."""
-    xyz = srgb_to_linear(np.asarray(rgb, dtype=np.float64) / 255.0) @ _SRGB_TO_XYZ.T
+    xyz = srgb_to_linear(np.asarray(rgb, dtype=np.float64) / 255.0) @ SRGB_TO_XYZ.T
     f = _lab_f(xyz / D65_WHITE)
     return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
 
@@ -81,7 +81,7 @@ def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
     fx = fy + lab[..., 1] / 500
     fz = fy - lab[..., 2] / 200
     xyz = np.stack([_lab_f_inv(fx), _lab_f_inv(fy), _lab_f_inv(fz)], -1) * D65_WHITE
-    return linear_to_srgb(xyz @ _XYZ_TO_SRGB.T) * 255.0
+    return linear_to_srgb(xyz @ XYZ_TO_SRGB.T) * 255.0
 
 
 def hex_to_lab(value: str) -> np.ndarray:
@@ -93,12 +93,12 @@ def lab_to_hex(lab: np.ndarray) -> str:
 
 
 def _lab_f(t: np.ndarray) -> np.ndarray:
-    return np.where(t > _EPS, np.cbrt(t), (_KAPPA * t + 16) / 116)
+    return np.where(t > LAB_EPS, np.cbrt(t), (LAB_KAPPA * t + 16) / 116)
 
 
 def _lab_f_inv(f: np.ndarray) -> np.ndarray:
     f3 = f ** 3
-    return np.where(f3 > _EPS, f3, (116 * f - 16) / _KAPPA)
+    return np.where(f3 > LAB_EPS, f3, (116 * f - 16) / LAB_KAPPA)
 
 
 def chroma(lab: np.ndarray) -> np.ndarray:

@@ -1,19 +1,21 @@
-"""The reference-look transfer GAN (BeautyGAN / PSGAN family), small enough to train on a CPU.
+"""The reference-look transfer GAN (v2), small enough to train and serve on a CPU.
 
-G(source, reference) -> the source wearing the reference's makeup, on 128 px face crops:
+G(source, reference) -> the source wearing the reference's makeup, computed on a 128 px crop of the source:
 
-- **Makeup code** (PSGAN's idea, simplified): a reference encoder turns the reference crop and its region
-  masks (lips, eyelids, skin) into features; masked average pooling over each region, plus that region's
-  colour mean and spread, gives one code per region. The code is spread back over the *source's* matching
-  region masks, so each pixel is conditioned on the makeup of the same facial region of the reference
-  (a landmark-based attention between the two faces).
-- **Generator**: a U-Net over the source crop and its region masks; every decoder scale is modulated
-  (FiLM) by the spread makeup code. It predicts a colour change and a gate; the output is the source plus
-  the gated change, so the skin's detail and the identity are kept by construction where the gate is 0.
+- **Makeup code = the reference's measured region colours.** Each region that carries makeup (lips, eyelids,
+  cheeks) is measured on the reference at its own resolution: median and spread of L*, a*, b* over the region's
+  hard mask (lips without teeth-like pixels), and the same for the skin. A pooled image code has to learn these
+  numbers before it can transfer them; giving them directly is what lets a 0.2 M-parameter network trained for
+  an hour on a CPU put the reference's colour on. The code is spread over the *source's* matching region masks
+  (region-to-region attention by landmarks), next to the source's own figures, so every pixel knows how far its
+  region is from the reference's.
+- **Generator**: a small U-Net over the source crop, its region masks and the spread code. It predicts a CIELAB
+  change: a learned per-pixel gain on the region-wise colour shift (reference median minus source median) plus a
+  free residual, so texture, teeth and region edges are the network's work and the shift is where it starts.
+- **Composite**: the change is added in CIELAB inside the feathered face mask only; at full resolution only the
+  change is upsampled (:func:`paste_change`), so the photo keeps its sharpness and every pixel outside the face
+  is copied unchanged.
 - **Discriminator**: a 70x70-style PatchGAN (three strided convolutions, spectral norm, least squares).
-
-At full resolution only the predicted change is upsampled and added inside the feathered face mask
-(:func:`paste_delta`), so the photo keeps its own sharpness and every pixel outside the face is untouched.
 """
 
 from contextlib import nullcontext
@@ -23,18 +25,26 @@ from typing import Final
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from PIL import Image, ImageFilter
 from torch import nn
 
+from beautyrec.core.ml import colour as tcolour
 from gan.ml import renderer
 from recognition.ml.threads import one_intra_op_thread
 
 CROP: Final = 128
-REGIONS: Final = ("lips", "eyelids", "skin")
+REGIONS: Final = ("lips", "eyelids", "cheeks", "skin")  # measured regions; the first MADE_UP carry makeup
+MADE_UP: Final = 3
 CROP_MARGIN: Final = 1.3  # crop side / larger side of the landmarks' box
+LAB_SCALE: Final = 50.0  # CIELAB differences are fed to the network divided by this
+SPREAD_SCALE: Final = 20.0
+MIN_CHANGE: Final = 0.2  # CIELAB units: smaller changes round to the same 8-bit colour and are not applied
+RESIDUAL_SCALE: Final = 10.0  # the free residual's range, L* / a* / b* units per unit of network output
+CODE_CHANNELS: Final = MADE_UP * 9 + 3
+INPUT_CHANNELS: Final = 3 + len(REGIONS) + 1 + CODE_CHANNELS + 3
 
 
-# --- crops ----------------------------------------------------------------------------------------------
+# --- crops, masks and measurements -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CropBox:
     """A square around the face in image pixels (may extend past the image; those pixels are black)."""
@@ -58,11 +68,59 @@ class CropBox:
         return np.asarray(Image.fromarray(image).transform((size, size), Image.EXTENT, extent, Image.BILINEAR))
 
 
-def region_masks(landmarks: np.ndarray, size: int = CROP) -> np.ndarray:
-    """(3, size, size) float32 hard masks of :data:`REGIONS` from crop-space landmarks."""
+def region_masks(landmarks: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(hard masks (4, H, W) bool of :data:`REGIONS`, feathered alphas (5, H, W) float32 of REGIONS + face)."""
     frame = renderer.FaceFrame.from_landmarks(landmarks)
-    return np.stack([renderer.region_mask(landmarks, r, (size, size), frame).full((size, size))
-                     for r in REGIONS]).astype(np.float32)
+    masks = [renderer.region_mask(landmarks, r, shape, frame) for r in (*REGIONS, "face")]
+    hard = np.stack([m.full(shape) for m in masks[:-1]])
+    soft = np.stack([m.full(shape, feathered=True) for m in masks])
+    return hard, soft
+
+
+MAX_MEASURED: Final = 8_000  # pixels a region's statistics are taken from (a regular subsample beyond this)
+
+
+def pixel_stats(regions: list[np.ndarray]) -> np.ndarray:
+    """(4, 6) float32 from the (n, 3) uint8 pixels of each of :data:`REGIONS`: median L*, a*, b* and their
+    standard deviations, lips without teeth-like pixels (as ``eval_makeup_transfer`` measures them); an empty
+    region gets the skin's figures."""
+    stats = np.zeros((len(REGIONS), 6), dtype=np.float32)
+    present = np.zeros(len(REGIONS), dtype=bool)
+    for r, pixels in enumerate(regions):
+        if len(pixels) < 4:
+            continue
+        lab = renderer.rgb_to_lab(pixels[::max(1, len(pixels) // MAX_MEASURED)])
+        if r == 0:
+            keep = renderer.teeth_weight(lab, np.median(lab, axis=0)) > 0.5
+            lab = lab[keep] if keep.sum() >= 10 else lab
+        stats[r, :3], stats[r, 3:] = np.median(lab, axis=0), lab.std(axis=0)
+        present[r] = True
+    fallback = stats[-1] if present[-1] else np.zeros(6, dtype=np.float32)
+    stats[~present] = fallback
+    return stats
+
+
+def masked_stats(image: np.ndarray, hard: np.ndarray) -> np.ndarray:
+    """:func:`pixel_stats` of an image under hard masks (4, H, W) of :data:`REGIONS`."""
+    return pixel_stats([image[mask] for mask in hard])
+
+
+def region_stats(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """:func:`pixel_stats` of a photo at its own resolution (the reference's makeup code)."""
+    landmarks = np.asarray(landmarks, dtype=np.float64)
+    frame = renderer.FaceFrame.from_landmarks(landmarks)
+    masks = [renderer.region_mask(landmarks, r, image.shape[:2], frame, feather=False) for r in REGIONS]
+    return pixel_stats([image[m.window][m.hard] if m.hard.size else np.zeros((0, 3), np.uint8) for m in masks])
+
+
+def lip_measure_mask(image: np.ndarray, lips: np.ndarray) -> np.ndarray:
+    """The lip pixels a lip colour is judged on: the hard mask without teeth-like pixels."""
+    out = np.zeros_like(lips)
+    if lips.sum() < 4:
+        return out
+    lab = renderer.rgb_to_lab(image[lips])
+    out[lips] = renderer.teeth_weight(lab, np.median(lab, axis=0)) > 0.5
+    return out
 
 
 def to_tensor(crops: np.ndarray) -> torch.Tensor:
@@ -74,74 +132,74 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
     return images.detach().add(1.0).mul(127.5).round().clamp(0, 255).byte().permute(0, 2, 3, 1).cpu().numpy()
 
 
-# --- networks -------------------------------------------------------------------------------------------
+def to_lab(images: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) in [-1, 1] -> CIELAB."""
+    return tcolour.srgb_to_lab((images + 1) / 2)
+
+
+def from_lab(lab: torch.Tensor) -> torch.Tensor:
+    """CIELAB -> (N, 3, H, W) in [-1, 1]."""
+    return tcolour.lab_to_srgb(lab) * 2 - 1
+
+
+# --- networks ---------------------------------------------------------------------------------------------
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.InstanceNorm2d(cout, affine=True),
-                         nn.LeakyReLU(0.2, inplace=True))
+    # No normalisation layer: instance norm would divide out the very magnitudes (how far a region must move)
+    # that the code carries.
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.LeakyReLU(0.2, inplace=True))
 
 
-class ReferenceEncoder(nn.Module):
-    """Reference crop + region masks -> one makeup code per region (pooled features and colour statistics)."""
-
-    def __init__(self, width: int = 32, code: int = 64) -> None:
-        super().__init__()
-        self.features = nn.Sequential(_conv(6, width, 2), _conv(width, width * 2, 2), _conv(width * 2, width * 2, 2))
-        self.project = nn.Sequential(nn.Linear(width * 2 + 6, code), nn.LeakyReLU(0.2), nn.Linear(code, code))
-
-    def forward(self, image: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        feats = self.features(torch.cat([image, masks], 1))
-        small = F.interpolate(masks, size=feats.shape[-2:], mode="area")
-        pooled = torch.einsum("nchw,nrhw->nrc", feats, small) / small.sum((2, 3)).clamp_min(1e-3)[..., None]
-        weight = masks.sum((2, 3)).clamp_min(1.0)
-        mean = torch.einsum("nchw,nrhw->nrc", image, masks) / weight[..., None]
-        sq = torch.einsum("nchw,nrhw->nrc", image * image, masks) / weight[..., None]
-        std = (sq - mean * mean).clamp_min(1e-6).sqrt()
-        return self.project(torch.cat([pooled, mean, std], -1))  # (N, regions, code)
-
-
-class FiLM(nn.Module):
-    def __init__(self, code: int, channels: int) -> None:
-        super().__init__()
-        self.scale_shift = nn.Conv2d(code, 2 * channels, 1)
-
-    def forward(self, x: torch.Tensor, code_map: torch.Tensor) -> torch.Tensor:
-        scale, shift = self.scale_shift(F.interpolate(code_map, size=x.shape[-2:], mode="area")).chunk(2, 1)
-        return x * (1 + scale) + shift
+def makeup_code(masks: torch.Tensor, source_stats: torch.Tensor,
+                reference_stats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(code maps (N, CODE_CHANNELS, H, W), colour shift (N, 3, H, W) in CIELAB units) for source masks (N, 5,
+    H, W) and region statistics (N, 4, 6) of the source and the reference."""
+    made_up = masks[:, :MADE_UP]
+    diff = reference_stats[:, :, :3] - source_stats[:, :, :3]
+    over_skin = reference_stats[:, :MADE_UP, :3] - reference_stats[:, -1:, :3]
+    per_region = torch.cat([diff[:, :MADE_UP] / LAB_SCALE, reference_stats[:, :MADE_UP, 3:] / SPREAD_SCALE,
+                            over_skin / LAB_SCALE], -1)
+    code = torch.einsum("nrc,nrhw->nrchw", per_region, made_up).flatten(1, 2)
+    skin = torch.einsum("nc,nhw->nchw", diff[:, -1] / LAB_SCALE, masks[:, MADE_UP])
+    shift = torch.einsum("nrc,nrhw->nchw", diff[:, :MADE_UP], made_up)
+    return torch.cat([code, skin], 1), shift
 
 
 class MakeupGenerator(nn.Module):
-    """U-Net on (source, source region masks), decoder modulated by the reference's spread makeup code.
+    """U-Net on (source, its region masks, the spread reference code) -> a CIELAB change of the source.
 
     The encoder starts with a stride-2 convolution, so the heavy layers run at 64 px and below; a light
-    full-resolution head joins the decoder's features with the 128 px source and masks, keeping edges sharp
-    (lip borders) at a fifth of the cost of a full-resolution U-Net level.
+    full-resolution head joins the decoder's features with the 128 px inputs, keeping lip borders sharp.
     """
 
-    def __init__(self, width: int = 16, code: int = 48) -> None:
+    def __init__(self, width: int = 16) -> None:
         super().__init__()
         w = width
-        self.reference = ReferenceEncoder(w, code)
-        self.enc1, self.enc2, self.enc3 = _conv(6, w, 2), _conv(w, w * 2, 2), _conv(w * 2, w * 4, 2)
+        self.enc1, self.enc2, self.enc3 = _conv(INPUT_CHANNELS, w, 2), _conv(w, w * 2, 2), _conv(w * 2, w * 4, 2)
         self.mid = nn.Sequential(_conv(w * 4, w * 4), _conv(w * 4, w * 4))
-        self.film3, self.film2, self.film1 = FiLM(code, w * 4), FiLM(code, w * 2), FiLM(code, w)
         self.dec2, self.dec1 = _conv(w * 4 + w * 2, w * 2), _conv(w * 2 + w, w)
-        self.head = nn.Conv2d(w + 6, 4, 3, 1, 1)
+        self.head = nn.Sequential(nn.Conv2d(w + INPUT_CHANNELS, w, 3, 1, 1), nn.LeakyReLU(0.2, inplace=True),
+                                  nn.Conv2d(w, 4, 1))
+        nn.init.zeros_(self.head[-1].weight)  # starts as the plain region-wise shift
+        nn.init.zeros_(self.head[-1].bias)
 
-    def forward(self, source: torch.Tensor, source_masks: torch.Tensor, reference: torch.Tensor,
-                reference_masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(output image in [-1, 1], the added change)."""
-        codes = self.reference(reference, reference_masks)
-        code_map = torch.einsum("nrc,nrhw->nchw", codes, F.avg_pool2d(source_masks, 2))
-        inputs = torch.cat([source, source_masks], 1)
+    def forward(self, source: torch.Tensor, masks: torch.Tensor, source_stats: torch.Tensor,
+                reference_stats: torch.Tensor) -> torch.Tensor:
+        """The CIELAB change (N, 3, H, W) to add to ``source`` (N, 3, H, W in [-1, 1]) inside the face."""
+        code, shift = makeup_code(masks, source_stats, reference_stats)
+        inputs = torch.cat([source, masks, code, shift / LAB_SCALE], 1)
         e1 = self.enc1(inputs)
         e2 = self.enc2(e1)
-        m = self.film3(self.mid(self.enc3(e2)), code_map)
-        d2 = self.film2(self.dec2(torch.cat([F.interpolate(m, scale_factor=2.0), e2], 1)), code_map)
-        d1 = self.film1(self.dec1(torch.cat([F.interpolate(d2, scale_factor=2.0), e1], 1)), code_map)
+        m = self.mid(self.enc3(e2))
+        d2 = self.dec2(torch.cat([F.interpolate(m, scale_factor=2.0), e2], 1))
+        d1 = self.dec1(torch.cat([F.interpolate(d2, scale_factor=2.0), e1], 1))
         up = F.interpolate(d1, scale_factor=2.0, mode="bilinear", align_corners=False)
         out = self.head(torch.cat([up, inputs], 1))
-        delta = torch.tanh(out[:, :3]) * 2 * torch.sigmoid(out[:, 3:])
-        return (source + delta).clamp(-1, 1), delta
+        return shift * (1 + out[:, :1]) + RESIDUAL_SCALE * out[:, 1:]
+
+
+def composite(source: torch.Tensor, change: torch.Tensor, face: torch.Tensor) -> torch.Tensor:
+    """The source (in [-1, 1]) with the CIELAB ``change`` added inside the feathered face alpha (N, H, W)."""
+    return from_lab(to_lab(source) + change * face[:, None])
 
 
 class PatchDiscriminator(nn.Module):
@@ -159,31 +217,15 @@ class PatchDiscriminator(nn.Module):
         return self.net(x)
 
 
-# --- losses ---------------------------------------------------------------------------------------------
-def histogram_target(output: torch.Tensor, reference: torch.Tensor, out_mask: torch.Tensor,
-                     ref_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """BeautyGAN's histogram-matching target for one region: each output pixel in the region gets the
-    reference value of the same rank (per channel). Returns (target values, output values), both (3, n)."""
-    out_px = output[:, out_mask > 0.5]
-    ref_px = reference[:, ref_mask > 0.5]
-    if out_px.shape[1] < 4 or ref_px.shape[1] < 4:
-        return out_px.new_zeros((3, 0)), out_px.new_zeros((3, 0))
-    ranks = out_px.detach().argsort(dim=1).argsort(dim=1).float()
-    positions = (ranks / max(out_px.shape[1] - 1, 1) * (ref_px.shape[1] - 1)).round().long()
-    target = ref_px.sort(dim=1).values.gather(1, positions)
-    return target.detach(), out_px
-
-
-def histogram_loss(output: torch.Tensor, reference: torch.Tensor, out_masks: torch.Tensor,
-                   ref_masks: torch.Tensor, weights: tuple[float, ...] = (1.0, 1.0, 0.1)) -> torch.Tensor:
-    """Per-region histogram matching (lips, eyelids, skin) between the output and the reference."""
-    total = output.new_zeros(())
-    for n in range(output.shape[0]):
-        for r, weight in enumerate(weights):
-            target, values = histogram_target(output[n], reference[n], out_masks[n, r], ref_masks[n, r])
-            if values.numel():
-                total = total + weight * F.l1_loss(values, target)
-    return total / output.shape[0]
+# --- losses -----------------------------------------------------------------------------------------------
+def region_colour_error(output_lab: torch.Tensor, measure: torch.Tensor, reference_stats: torch.Tensor,
+                        present: torch.Tensor) -> torch.Tensor:
+    """(N, MADE_UP) mean absolute CIELAB error between each made-up region's mean colour in the output and the
+    reference's median (0 where the region is missing or the look has no product there)."""
+    weight = measure.sum((2, 3))
+    mean = torch.einsum("nchw,nrhw->nrc", output_lab, measure) / weight.clamp_min(1.0)[..., None]
+    error = (mean - reference_stats[:, :MADE_UP, :3]).abs().mean(-1)
+    return error * (present & (weight >= 10)).float()
 
 
 def identity_loss(embed: nn.Module, output: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
@@ -196,27 +238,33 @@ def identity_loss(embed: nn.Module, output: torch.Tensor, source: torch.Tensor) 
     return ((descriptors(output) - target) ** 2).sum(1).mean()
 
 
-def paste_delta(image: np.ndarray, landmarks: np.ndarray, box: CropBox, delta: np.ndarray) -> np.ndarray:
-    """Add a crop-space colour change (H, W, 3 floats in [-1, 1] units) back onto the full photo, inside the
-    feathered face mask only; pixels outside the mask are copied unchanged."""
+def paste_change(image: np.ndarray, landmarks: np.ndarray, box: CropBox, change: np.ndarray) -> np.ndarray:
+    """Add a crop-space CIELAB change (H, W, 3) back onto the full photo inside the feathered face mask only;
+    pixels outside the mask, and those far from any crop pixel changed by :data:`MIN_CHANGE` or more, are
+    copied unchanged (smaller changes round to the same 8-bit colour)."""
     mask = renderer.region_mask(landmarks, "face", image.shape[:2])
     out = np.array(image, copy=True)
     if not mask.hard.size:
         return out
+    # Face pixels near a crop pixel whose change shows (the made-up regions), then a bilinear sample of the
+    # change at those pixels: a photo pixel's centre x sits at (x + 0.5 - box.left) * k - 0.5 in crop pixels.
     rows, cols = np.nonzero(mask.alpha > 0)
-    ys = rows + mask.top
-    xs = cols + mask.left
-    # Bilinear sample of the crop's change at each face pixel.
-    scale = delta.shape[0] / box.side
-    u = np.clip((xs - box.left) * scale - 0.5, 0, delta.shape[1] - 1)
-    v = np.clip((ys - box.top) * scale - 0.5, 0, delta.shape[0] - 1)
+    k = change.shape[0] / box.side
+    u = np.clip((cols + mask.left + 0.5 - box.left) * k - 0.5, 0, change.shape[1] - 1)
+    v = np.clip((rows + mask.top + 0.5 - box.top) * k - 0.5, 0, change.shape[0] - 1)
+    shows = np.abs(change).max(-1) >= MIN_CHANGE
+    shows = np.asarray(Image.fromarray(shows).filter(ImageFilter.MaxFilter(3)))
+    near = shows[np.rint(v).astype(int), np.rint(u).astype(int)]
+    rows, cols, u, v = rows[near], cols[near], u[near], v[near]
     u0, v0 = np.floor(u).astype(int), np.floor(v).astype(int)
-    u1, v1 = np.minimum(u0 + 1, delta.shape[1] - 1), np.minimum(v0 + 1, delta.shape[0] - 1)
+    u1, v1 = np.minimum(u0 + 1, change.shape[1] - 1), np.minimum(v0 + 1, change.shape[0] - 1)
     fu, fv = (u - u0)[:, None], (v - v0)[:, None]
-    sample = ((delta[v0, u0] * (1 - fu) + delta[v0, u1] * fu) * (1 - fv)
-              + (delta[v1, u0] * (1 - fu) + delta[v1, u1] * fu) * fv)
-    values = out[ys, xs].astype(np.float32) + sample * 127.5 * mask.alpha[rows, cols, None]
-    out[ys, xs] = np.clip(np.rint(values), 0, 255).astype(np.uint8)
+    sample = ((change[v0, u0] * (1 - fu) + change[v0, u1] * fu) * (1 - fv)
+              + (change[v1, u0] * (1 - fu) + change[v1, u1] * fu) * fv) * mask.alpha[rows, cols, None]
+    window = out[mask.window]
+    lab = renderer.rgb_to_lab(window[rows, cols]) + sample.astype(np.float32)
+    lab[:, 0] = np.clip(lab[:, 0], 0.0, 100.0)
+    window[rows, cols] = renderer.lab_to_rgb(lab)
     return out
 
 
@@ -227,33 +275,36 @@ class Transfer:
     generator: MakeupGenerator
     device: torch.device
 
-    def prepare(self, image: np.ndarray, landmarks: np.ndarray) -> tuple[CropBox, torch.Tensor, torch.Tensor]:
-        box = CropBox.around(landmarks)
-        crop = box.cut(image)
-        masks = region_masks(box.to_crop(landmarks))
-        return box, to_tensor(crop[None]).to(self.device), torch.from_numpy(masks[None]).to(self.device)
-
     def __call__(self, image: np.ndarray, landmarks: np.ndarray, reference: np.ndarray,
                  reference_landmarks: np.ndarray) -> np.ndarray:
-        box, src, src_masks = self.prepare(image, landmarks)
-        _, ref, ref_masks = self.prepare(reference, reference_landmarks)
+        landmarks = np.asarray(landmarks, dtype=np.float64)
+        box = CropBox.around(landmarks)
+        _, soft = region_masks(box.to_crop(landmarks), (CROP, CROP))
+        stats = np.stack([region_stats(image, landmarks), region_stats(reference, reference_landmarks)])
+        tensors = [to_tensor(box.cut(image)[None]), torch.from_numpy(soft[None]),
+                   torch.from_numpy(stats[:1]), torch.from_numpy(stats[1:])]
         # On CPU one intra-op thread: on a shared box torch's per-operator thread hand-offs cost more than they
         # gain for a network this small (see recognition.ml.threads).
         threads = one_intra_op_thread() if self.device.type == "cpu" else nullcontext()
         with threads, torch.inference_mode():
-            _, delta = self.generator(src, src_masks, ref, ref_masks)
-        return paste_delta(image, landmarks, box, delta[0].permute(1, 2, 0).float().cpu().numpy())
+            change = self.generator(*(t.to(self.device) for t in tensors))
+        return paste_change(image, landmarks, box, change[0].permute(1, 2, 0).float().cpu().numpy())
+
+
+ARCHITECTURE: Final = "region-stats-v2"
 
 
 def save_checkpoint(path: str, generator: MakeupGenerator, meta: dict) -> None:
     """The serving checkpoint: generator weights in half precision (small file) and its settings."""
     state = {k: v.half() if v.is_floating_point() else v for k, v in generator.state_dict().items()}
-    torch.save({"generator": state, "meta": meta}, path)
+    torch.save({"generator": state, "meta": {**meta, "architecture": ARCHITECTURE}}, path)
 
 
 def load_transfer(path: str, device: torch.device) -> Transfer:
     blob = torch.load(path, map_location="cpu", weights_only=True)
     meta = blob["meta"]
-    generator = MakeupGenerator(width=meta["width"], code=meta["code"])
+    if meta.get("architecture") != ARCHITECTURE:
+        raise ValueError(f"{path} holds a {meta.get('architecture', 'v1')} generator, not {ARCHITECTURE}")
+    generator = MakeupGenerator(width=meta["width"])
     generator.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["generator"].items()})
     return Transfer(generator.to(device).eval(), device)

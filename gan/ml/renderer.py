@@ -39,14 +39,10 @@ from beautyrec.core import colour
 _TO_LINEAR: Final = colour.srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
 _LINEAR_STEPS: Final = 65535
 _TO_SRGB: Final = (colour.linear_to_srgb(np.arange(_LINEAR_STEPS + 1) / _LINEAR_STEPS) * 255.0).astype(np.float32)
-_RGB_TO_XYZ_W: Final = (np.array([
-    [0.4124564, 0.3575761, 0.1804375],
-    [0.2126729, 0.7151522, 0.0721750],
-    [0.0193339, 0.1191920, 0.9503041],
-]) / colour.D65_WHITE[:, None]).astype(np.float32)
+_RGB_TO_XYZ_W: Final = (colour.SRGB_TO_XYZ / colour.D65_WHITE[:, None]).astype(np.float32)
 _XYZ_W_TO_RGB: Final = np.linalg.inv(_RGB_TO_XYZ_W.astype(np.float64)).astype(np.float32)
-_EPS: Final = np.float32(216 / 24389)
-_KAPPA: Final = np.float32(24389 / 27)
+_EPS: Final = np.float32(colour.LAB_EPS)
+_KAPPA: Final = np.float32(colour.LAB_KAPPA)
 
 
 def _mat3(values: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -341,8 +337,10 @@ def _raster(polys: Sequence[np.ndarray], size: tuple[int, int], offset: np.ndarr
     return canvas
 
 
-def region_mask(lm: np.ndarray, region: str, shape: tuple[int, int], frame: FaceFrame | None = None) -> RegionMask:
-    """The named region of the face with landmarks ``lm`` in an image of ``shape``: feathered and clipped."""
+def region_mask(lm: np.ndarray, region: str, shape: tuple[int, int], frame: FaceFrame | None = None,
+                feather: bool = True) -> RegionMask:
+    """The named region of the face with landmarks ``lm`` in an image of ``shape``: feathered and clipped
+    (``feather=False``: the alpha is the hard mask, for measuring a region without paying for the blur)."""
     frame = frame or FaceFrame.from_landmarks(lm)
     fill, cut = region_polygons(lm, region, frame)
     radius = max(0.6, FEATHER[region] * frame.scale)
@@ -360,6 +358,8 @@ def region_mask(lm: np.ndarray, region: str, shape: tuple[int, int], frame: Face
     if cut:
         hard &= ~(np.asarray(_raster(cut, size, offset)) > 0)
     hard &= np.asarray(_raster([face_hull(lm, frame)], size, offset)) > 0
+    if not feather:
+        return RegionMask(hard, hard.astype(np.float32), top, left)
     blurred = Image.fromarray(hard.astype(np.uint8) * 255).filter(ImageFilter.GaussianBlur(radius))
     # x1.5: the region's own pixels reach full strength a fraction of the radius inside its edge, and the
     # spill outside stays under a quarter strength one radius out.

@@ -40,6 +40,7 @@ FULL_LOOK: Final = (("concealer", "#e4c2b0", "natural"),
                     ("lip_liner", "#7a2030", "matte"), ("lipstick", "#b22146", "satin"))
 TIMING_SIDE: Final = 512
 LIP_SEG_LABELS: Final = (12, 13)
+MEASURED: Final = ("lips", "eyelids", "cheeks")  # the regions eval_makeup_transfer compares with the reference
 
 
 @dataclass(frozen=True)
@@ -202,23 +203,24 @@ Method = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 def evaluate_transfer(faces: list[EvalFace], references: list[EvalFace], methods: dict[str, Method],
                       progress: Callable[[int], None] | None = None) -> dict[str, dict[str, Any]]:
-    """For each method over every (face, reference) pair: lip and eyelid CIEDE2000 between the output and the
-    reference, dlib identity distance between the output and the face, and milliseconds per transfer. The
-    untouched face is measured the same way under ``untouched`` (the baseline a method must beat)."""
+    """For each method over every (face, reference) pair: lip, eyelid and cheek (blush) CIEDE2000 between the
+    output and the reference, dlib identity distance between the output and the face, and milliseconds per
+    transfer. The untouched face is measured the same way under ``untouched`` (the baseline a method must beat)."""
     names = ["untouched", *methods]
     lips: dict[str, list[float]] = {n: [] for n in names}
     eyes: dict[str, list[float]] = {n: [] for n in names}
+    cheeks: dict[str, list[float]] = {n: [] for n in names}
     identity: dict[str, list[float]] = {n: [] for n in names}
     times: dict[str, list[float]] = {n: [] for n in names}
     if faces and references:  # first calls pay for lazy set-up (thread pools, allocator): not timed
         for method in methods.values():
             method(faces[0].pixels, faces[0].face.landmarks68, references[0].pixels,
                    references[0].face.landmarks68)
-    ref_colours = [(region_lab(r.pixels, r.face.landmarks68, "lips", r.pixels),
-                    region_lab(r.pixels, r.face.landmarks68, "eyelids", r.pixels)) for r in references]
+    ref_colours = [tuple(region_lab(r.pixels, r.face.landmarks68, region, r.pixels) for region in MEASURED)
+                   for r in references]
     for face in faces:
         lm = face.face.landmarks68
-        for ref, (ref_lips, ref_eyes) in zip(references, ref_colours, strict=True):
+        for ref, (ref_lips, ref_eyes, ref_cheeks) in zip(references, ref_colours, strict=True):
             if ref.name == face.name:
                 continue
             outputs = {"untouched": face.pixels}
@@ -230,11 +232,13 @@ def evaluate_transfer(faces: list[EvalFace], references: list[EvalFace], methods
             for name, image, distance in zip(names, (outputs[n] for n in names), distances, strict=True):
                 lips[name].append(float(colour.ciede2000(region_lab(image, lm, "lips", face.pixels), ref_lips)))
                 eyes[name].append(float(colour.ciede2000(region_lab(image, lm, "eyelids", face.pixels), ref_eyes)))
+                cheeks[name].append(float(colour.ciede2000(region_lab(image, lm, "cheeks", face.pixels), ref_cheeks)))
                 identity[name].append(float(distance))
             if progress is not None:
                 progress(1)
     return {name: {"lip_de2000_to_reference": round(float(np.mean(lips[name])), 3),
                    "eye_de2000_to_reference": round(float(np.mean(eyes[name])), 3),
+                   "cheek_de2000_to_reference": round(float(np.mean(cheeks[name])), 3),
                    "identity_distance": round(float(np.mean(identity[name])), 4),
                    "ms_per_image": round(float(np.mean(times[name])), 2) if times[name] else 0.0}
             for name in names}

@@ -1,8 +1,9 @@
 """The makeup GAN's data, training run, registry entry and serving model.
 
 Training data needs no download: real faces from ``SHARED_DATA_DIR`` (UTKFace crops and LFW), real product
-shades from its catalogue files, and real makeup photos (MT images) for the discriminator. Faces are found,
-landmarked and cropped once; the crops are cached under ``MODEL_ROOT`` so a resumed run starts at once.
+shades from its catalogue files, and, for the discriminator's real class, UTKFace photos of adult women that are
+not among the training faces. No MT image (the makeup-transfer evaluation set) is used in training. Faces are
+found, landmarked and cropped once; the crops are cached under ``MODEL_ROOT`` so a resumed run starts at once.
 """
 
 import csv
@@ -36,9 +37,10 @@ from recognition.ml.resnet import DlibFaceResNet
 from recognition.services.analysis import detect_faces
 
 GAN_KIND: Final = "makeup_gan"
-DEFAULT_VERSION: Final = "default-v1"
+DEFAULT_VERSION: Final = "default-v2"
 DEFAULT_URI: Final = "pkg:gan/ml/weights/makeup_gan_default.pt"
 UTK_AGES: Final = (16, 65)
+REAL_AGES: Final = (18, 45)
 
 
 def training_face_paths(data_dir: Path, count: int, seed: int) -> list[Path]:
@@ -94,9 +96,18 @@ def shade_book(data_dir: Path) -> ShadeBook:
     return ShadeBook(lipsticks=to_lab(lips), foundations=to_lab(foundations))
 
 
-def makeup_photo_paths(data_dir: Path) -> list[Path]:
-    return sorted(p for p in (data_dir / "makeup" / "images").glob("*.png")
-                  if "_makeup_" in p.name and "non-makeup" not in p.name)
+def utk_woman(path: Path) -> bool:
+    age, gender = path.name.split("_")[:2]
+    return gender == "1" and REAL_AGES[0] <= int(age) <= REAL_AGES[1]
+
+
+def real_photo_paths(data_dir: Path, exclude: list[Path], count: int, seed: int) -> list[Path]:
+    """The discriminator's real class: UTKFace photos of women aged 18-45 (many wear makeup) that are not
+    training faces, drawn with a fixed seed."""
+    taken = set(exclude)
+    pool = sorted(p for p in (data_dir / "utkface").glob("*.jpg") if utk_woman(p) and p not in taken)
+    rng = np.random.default_rng(seed + 1)
+    return [pool[i] for i in sorted(rng.choice(len(pool), min(count, len(pool)), replace=False))]
 
 
 def embedding_network() -> DlibFaceResNet:
@@ -105,7 +116,8 @@ def embedding_network() -> DlibFaceResNet:
 
 
 def run_training(*, config: TrainConfig, data_dir: Path, faces: int, version: str, activate: bool,
-                 output: Path | None = None, resume: bool = True, threads: int = 0, command: str | None = None,
+                 real_photos: int = 400, output: Path | None = None, resume: bool = True, threads: int = 0,
+                 command: str | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> ModelVersion:
     """Prepare the data, train (resuming a stopped run of the same version), save and register the model.
 
@@ -123,24 +135,27 @@ def run_training(*, config: TrainConfig, data_dir: Path, faces: int, version: st
             progress("faces", done[0], len(paths))
 
     crops, marks = cached_crops(paths, work / "cache", face_done)
-    real, _ = cached_crops(makeup_photo_paths(data_dir), work / "cache")
+    real, _ = cached_crops(real_photo_paths(data_dir, paths, real_photos, config.seed), work / "cache")
     if not len(real) or len(crops) < 4:
-        raise UnprocessableInput("Not enough faces or makeup photos were found under the data folder.",
+        raise UnprocessableInput("Not enough faces or real photos were found under the data folder.",
                                  code="training_data_missing")
     holdout = min(max(8, len(crops) // 20), len(crops) // 4)  # 5 % (at least 8) held out for the metrics
     bank, held = FaceBank(crops[holdout:], marks[holdout:]), FaceBank(crops[:holdout], marks[:holdout])
     book = shade_book(data_dir)
     state_path = work / f"{version}.state.pt"
     state_path.parent.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(settings.ML_DEVICE)
+    on_step = (lambda step, _rec: progress("train", step, config.steps)) if progress else None
     state = train(bank, real, book, config, state_path=state_path, embed=embedding_network(), resume=resume,
-                  on_step=(lambda step, _rec: progress("train", step, config.steps)) if progress else None)
+                  device=device, on_step=on_step)
     metrics = {**holdout_metrics(state.generator, held, book), "steps": state.step, "train_faces": len(bank),
-               "holdout_faces": len(held), "real_makeup_photos": len(real),
+               "holdout_faces": len(held), "real_photos": len(real),
+               "device": device.type,
                "final_losses": state.history[-1] if state.history else {}}
     target = output or work / f"{version}.pt"
     target.parent.mkdir(parents=True, exist_ok=True)
-    makeup_gan.save_checkpoint(str(target), state.generator, {"width": config.width, "code": config.code,
-                                                              "config": config.__dict__, "metrics": metrics})
+    makeup_gan.save_checkpoint(str(target), state.generator, {"width": config.width, "config": config.__dict__,
+                                                              "metrics": metrics})
     uri = _uri_for(target) if output else f"makeup_gan/{version}.pt"
     if command is None:
         command = "python " + " ".join(shlex.quote(a) for a in sys.argv)

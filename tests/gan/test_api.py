@@ -127,7 +127,7 @@ def test_reference_look_through_the_gan(client_alice, photo_id):
     result = succeeded(post(client_alice, {"photo_id": photo_id, "reference_image": upload(MADE_UP),
                                            "method": "gan"}, fmt="multipart"))
     assert result["method"] == "gan"
-    assert result["model_version"] == "makeup_gan:default-v1"
+    assert result["model_version"] == "makeup_gan:default-v2"
     assert client_alice.get(result["images"][0]["url"]).status_code == 200
 
 

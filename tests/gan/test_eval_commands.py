@@ -35,8 +35,8 @@ def test_eval_makeup_transfer_writes_both_methods(tmp_path, capsys):
     figures = json.loads(out.read_text())
     assert set(figures) == {"gan", "analytic"}
     for method in figures.values():
-        assert set(method) == {"lip_de2000_to_reference", "eye_de2000_to_reference", "identity_distance",
-                               "ms_per_image"}
+        assert set(method) == {"lip_de2000_to_reference", "eye_de2000_to_reference", "cheek_de2000_to_reference",
+                               "identity_distance", "ms_per_image"}
     baseline = json.loads(capsys.readouterr().err.split("untouched baseline: ")[1].splitlines()[0])
     # Both methods put the reference's lip colour on the face, far closer than the bare lips were.
     assert figures["analytic"]["lip_de2000_to_reference"] < 3.0

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from beautyrec.core import colour
 from beautyrec.core.models import Job, ModelVersion
 from gan.ml import makeup_gan
 from gan.ml.training import FaceBank, TrainConfig, train
@@ -39,9 +40,14 @@ def _one_thread():
 
 
 def test_training_resumes_where_it_stopped(data_dir, tmp_path):
-    crops, marks = service.crop_faces(service.training_face_paths(data_dir, 6, 0))
-    real, _ = service.crop_faces(service.makeup_photo_paths(data_dir))
-    assert len(crops) >= 4 and len(real) == 1
+    paths = service.training_face_paths(data_dir, 6, 0)
+    crops, marks = service.crop_faces(paths)
+    real_paths = service.real_photo_paths(data_dir, paths, 10, 0)
+    real, _ = service.crop_faces(real_paths)
+    # The discriminator's real photos are women's UTKFace photos, none of them a training face, none from MT.
+    assert real_paths and not set(real_paths) & set(paths)
+    assert all(p.parent.name == "utkface" and p.name.split("_")[1] == "1" for p in real_paths)
+    assert len(crops) >= 4 and len(real) == len(real_paths)
     bank, book = FaceBank(crops, marks), service.shade_book(data_dir)
     state_path = tmp_path / "state.pt"
     seen: list[int] = []
@@ -50,6 +56,11 @@ def test_training_resumes_where_it_stopped(data_dir, tmp_path):
     config.steps = 3
     state = train(bank, real, book, config, state_path=state_path, on_step=lambda s, _r: seen.append(s))
     assert seen == [1, 2, 3] and state.step == 3
+    # A stopped and resumed run ends with the same generator as one run straight through: the shipped checkpoint
+    # is reproducible however often its training was interrupted.
+    straight = train(bank, real, book, config, state_path=tmp_path / "straight.pt")
+    for name, value in straight.generator.state_dict().items():
+        assert torch.equal(value, state.generator.state_dict()[name]), name
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,7 +72,8 @@ def test_training_job_reports_progress_registers_and_serves(data_dir, settings, 
     assert job.progress == 100
     mv = ModelVersion.objects.get(kind="makeup_gan", version="test-v1")
     assert mv.is_active and mv.sha256 and mv.metrics["steps"] == 2
-    assert {"holdout_l1", "holdout_lip_de2000_to_target"} <= mv.metrics.keys()
+    assert {"holdout_l1", "holdout_lip_de2000_to_target", "holdout_lip_de2000_to_reference"} <= mv.metrics.keys()
+    assert mv.metrics["device"] == "cpu" and mv.metrics["real_photos"] >= 1
     assert mv.training_command.startswith(f"celery task gan.train_makeup_gan (job {job.pk})")
     assert job.result["model_version"]["version"] == "test-v1"
     # Serving loads the active version.
@@ -78,9 +90,13 @@ def test_shipped_checkpoint_is_small_and_loads():
     assert sum(p.numel() for p in model.generator.parameters()) > 100_000
 
 
-def test_gan_changes_only_the_face():
-    """The shipped generator's change is pasted back inside the feathered face mask only."""
+def test_gan_changes_only_the_face_and_moves_lips_and_eyes_to_the_reference():
+    """The shipped generator on a real MT pair (neither image was a training image): its change is pasted back
+    inside the feathered face mask only, and it moves the lips' and eyelids' median colour to the reference's
+    (measured as eval_makeup_transfer does: the bare lips are 13.5 CIEDE2000 from the reference's, the GAN's
+    0.9; eyelids 10.1 -> 1.3)."""
     from gan.ml import renderer
+    from gan.services.evaluation import region_lab
     from tests.gan.conftest import load_face
 
     face = load_face(FIXTURES / "makeup" / "images" / "examples_images_non-makeup_xfsy_0058.png")
@@ -93,3 +109,13 @@ def test_gan_changes_only_the_face():
     assert np.array_equal(out[~inside], face.pixels[~inside])
     changed = np.abs(out.astype(int) - face.pixels.astype(int)).max(axis=-1)
     assert (changed[inside] > 3).mean() > 0.05  # the look shows on the face
+
+    def distance(image: np.ndarray, region: str) -> float:
+        ours = region_lab(image, face.landmarks, region, face.pixels)
+        theirs = region_lab(reference.pixels, reference.landmarks, region, reference.pixels)
+        return float(colour.ciede2000(ours, theirs))
+
+    lips_before, lips_after = distance(face.pixels, "lips"), distance(out, "lips")
+    eyes_before, eyes_after = distance(face.pixels, "eyelids"), distance(out, "eyelids")
+    assert lips_before > 10.0 and lips_after < 4.0 and lips_before - lips_after > 8.0
+    assert eyes_before > 9.0 and eyes_after < 7.0

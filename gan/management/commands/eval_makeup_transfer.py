@@ -1,11 +1,12 @@
 """Reference-look transfer figures for both methods (the GAN and the analytic renderer path) side by side.
 
 Every face in --faces gets the look of every reference in --references (same-named files skipped). Writes
-{"gan": {...}, "analytic": {...}}, each with "lip_de2000_to_reference", "eye_de2000_to_reference" (CIEDE2000
-between the median CIELAB of the output's and the reference's lips / eyelids), "identity_distance" (dlib
-distance between output and face) and "ms_per_image" (one transfer, landmarks excluded). The untouched face,
-measured the same way, is printed as the baseline. --faces-pattern/--references-pattern pick files when both
-sit in one folder (MT: "*non-makeup*" and "*_makeup_*").
+{"gan": {...}, "analytic": {...}}, each with "lip_de2000_to_reference", "eye_de2000_to_reference" and
+"cheek_de2000_to_reference" (CIEDE2000 between the median CIELAB of the output's and the reference's lips /
+eyelids / cheeks, where blush goes), "identity_distance" (dlib distance between output and face) and
+"ms_per_image" (one transfer, landmarks excluded). The untouched face, measured the same way, is printed as the
+baseline. --faces-pattern/--references-pattern pick files when both sit in one folder (MT: "*non-makeup*" and
+"*_makeup_*"). --panel draws face / reference / analytic / GAN for six pairs.
 """
 
 import json
@@ -21,6 +22,8 @@ from gan.ml import renderer
 from gan.ml.analytic import analytic_look
 from gan.services.evaluation import evaluate_transfer, face_crop, image_files, load_faces, save_panel
 from gan.services.makeup_gan import transfer_model, transfer_model_version
+
+PANEL_PAIRS = 6
 
 
 def analytic(image: np.ndarray, landmarks: np.ndarray, reference: np.ndarray,
@@ -62,7 +65,8 @@ class Command(EvaluationCommand):
                           f"gan model {mv['kind']}:{mv['version']}; untouched baseline: {json.dumps(baseline)}")
         if options["panel"]:
             rows = []
-            for face, ref in zip(faces[:4], references[::max(1, len(references) // 4)], strict=False):
+            for face, ref in zip(faces[:PANEL_PAIRS], references[::max(1, len(references) // PANEL_PAIRS)],
+                                 strict=False):
                 lm, ref_lm = face.face.landmarks68, ref.face.landmarks68
                 crop = face_crop(face.pixels, lm)
                 rows.append([crop(face.pixels), face_crop(ref.pixels, ref_lm)(ref.pixels),

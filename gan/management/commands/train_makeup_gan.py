@@ -4,6 +4,7 @@ Resumable: the training state is saved every --checkpoint-every steps under MODE
 with the same --model-version continues from it (--restart starts over). The finished generator is saved (fp16) and
 registered as a `makeup_gan` model version with its hold-out metrics and this command line; --activate makes
 serving use it. --output writes the checkpoint to a given path instead (how the shipped default was made).
+ML_DEVICE chooses the device (cuda on a GPU worker).
 """
 
 import sys
@@ -29,6 +30,8 @@ class Command(TrainingCommand):
         parser.add_argument("--lr", type=float, default=defaults.lr)
         parser.add_argument("--width", type=int, default=defaults.width, help="generator base channels")
         parser.add_argument("--faces", type=int, default=600, help="real faces to draw (UTKFace 3/4, LFW 1/4)")
+        parser.add_argument("--real-photos", type=int, default=400,
+                            help="UTKFace photos of women (not training faces) for the discriminator's real class")
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)
         parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0: torch default)")
@@ -50,7 +53,8 @@ class Command(TrainingCommand):
             bar.update(done - bar.n)
 
         mv = run_training(config=config, data_dir=options["data_dir"], faces=options["faces"],
-                          version=options["model_version"], activate=options["activate"], output=options["output"],
+                          version=options["model_version"], activate=options["activate"],
+                          real_photos=options["real_photos"], output=options["output"],
                           resume=not options["restart"], threads=options["threads"], progress=progress)
         for bar in bars.values():
             bar.close()
