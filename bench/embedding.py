@@ -27,20 +27,27 @@ SOURCES = (ROOT.parent / "shared" / "data" / "lfw" / "images", ROOT / "tests" / 
 
 
 def load_chips(count: int) -> np.ndarray:
+    return load_faces(count)[0]
+
+
+def load_faces(count: int) -> tuple[np.ndarray, list[str]]:
+    """``count`` chips and the name of the person in each (the image's folder)."""
     detector = dlib.get_frontal_face_detector()
     predictor = dlib.shape_predictor(str(model_path("landmarks5")))
     source = next(s for s in SOURCES if s.is_dir())
-    chips = []
+    chips, names = [], []
     for path in sorted(source.rglob("*.jpg")):
         pixels = np.asarray(Image.open(path).convert("RGB"))
         rects = detector(pixels, 1)
         if rects:
             chips.append(np.asarray(dlib.get_face_chip(pixels, predictor(pixels, rects[0]), size=150, padding=0.25)))
+            names.append(path.parent.name)
         if len(chips) == count:
             break
     while len(chips) < count:  # the fixtures alone hold fewer faces than asked for: reuse them
         chips.append(chips[len(chips) % max(1, len(chips))])
-    return np.stack(chips)
+        names.append(names[len(names) % max(1, len(names))])
+    return np.stack(chips), names
 
 
 def timed(fn, repeats: int) -> float:

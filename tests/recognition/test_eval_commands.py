@@ -54,6 +54,13 @@ def test_eval_lfw_refuses_missing_images(lfw_dir, tmp_path):
         run("eval_lfw", "--pairs", str(pairs), "--images", str(lfw_dir))
 
 
+def test_eval_lfw_refuses_pairs_that_fill_one_fold(lfw_dir, tmp_path):
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("1\t1\nTony_Blair\t6\t18\nTony_Blair\t6\tColin_Powell\t38\n")
+    with pytest.raises(CommandError, match="only one fold"):
+        run("eval_lfw", "--pairs", str(pairs), "--images", str(lfw_dir))
+
+
 def test_eval_identification(lfw_dir, tmp_path):
     labels = tmp_path / "labels.csv"
     rows = [f"{p.stem.rsplit('_', 1)[0]}/{p.name},{p.stem.rsplit('_', 1)[0]}" for p in (*SERENA, *BLAIR, *POWELL)]

@@ -69,6 +69,9 @@ class Command(EvaluationCommand):
         absent = [f for f in files if not f.is_file()]
         if absent:
             raise CommandError(f"{len(absent)} image(s) missing, e.g. {absent[0]}")
+        if len(np.unique(folds)) < 2:  # each fold's threshold is chosen on the other folds' pairs
+            raise CommandError(f"{len(pair_list)} pair(s) fill only one fold: the 10-fold protocol needs pairs "
+                               "in at least two folds")
         with tqdm(total=len(files), desc="embedding", unit="img", file=sys.stderr) as bar:
             embedded = embed_files(files, on_batch=bar.update)
         row = {f: i for i, f in enumerate(files)}
