@@ -101,7 +101,9 @@ if GALLERY_BACKEND == "pgvector":
         raise ImproperlyConfigured("GALLERY_BACKEND=pgvector needs DATABASE_URL=postgres://... (with pgvector)")
     INSTALLED_APPS.append("recognition.vectorstore")
 # HNSW search breadth per query (pgvector's hnsw.ef_search); recall@10 against exact search is in the README.
-GALLERY_EF_SEARCH = env.int("GALLERY_EF_SEARCH", default=800)
+GALLERY_EF_SEARCH = env.int("GALLERY_EF_SEARCH", default=1000)
+if not 1 <= GALLERY_EF_SEARCH <= 1000:  # pgvector refuses hnsw.ef_search outside 1-1000 at query time
+    raise ImproperlyConfigured(f"GALLERY_EF_SEARCH must be 1-1000 (pgvector's range), not {GALLERY_EF_SEARCH}")
 
 # Photos, previews and imported files (the default storage), and model files (the "models" storage): local
 # folders (MEDIA_ROOT, MODEL_ROOT) by default, or an S3-compatible bucket with STORAGE_BACKEND=s3. Objects are
